@@ -1,0 +1,298 @@
+//! What the runner executes of a script, and what must be refused before anything runs.
+//!
+//! A file may wrap itself in `BEGIN; ... COMMIT;`, as many hand-written migrations do; the
+//! runner already provides that transaction, so the wrapper is recognised and left out
+//! rather than executed twice. Transaction control anywhere else, and statements the server
+//! refuses inside a transaction, are reported with their file and line.
+
+use crate::migration::Script;
+use crate::sql::{Statement, leading_words, split};
+use crate::{Dialect, TransactionMode};
+
+/// The part of a script the runner executes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Body<'a> {
+    /// The script without its `BEGIN;`/`COMMIT;` wrapper.
+    pub sql: &'a str,
+    /// Byte offset of `sql` in the script, to turn server error positions into lines.
+    pub offset: usize,
+    /// The statements of `sql`, with offsets and lines in the whole script.
+    pub statements: Vec<Statement>,
+    /// Whether the script wrapped itself in `BEGIN; ... COMMIT;`.
+    pub self_wrapped: bool,
+}
+
+/// A script the runner must not start.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BodyError {
+    /// `BEGIN`, `COMMIT`, `ROLLBACK` and friends where the runner owns the transaction.
+    #[error("{path}:{line}: `{statement}` controls the transaction, which Plover owns: {advice}")]
+    TransactionControl {
+        /// The file.
+        path: String,
+        /// The 1-based line.
+        line: usize,
+        /// The statement's leading words.
+        statement: String,
+        /// What to do about it.
+        advice: &'static str,
+    },
+    /// A statement the server refuses inside a transaction, in a transactional script.
+    #[error(
+        "{path}:{line}: {pattern} cannot run inside a transaction; add `-- plover:no-transaction` \
+         to the file's header (each statement then commits on its own, its progress recorded)"
+    )]
+    RefusedInTransaction {
+        /// The file.
+        path: String,
+        /// The 1-based line.
+        line: usize,
+        /// The kind of statement, e.g. `CREATE [UNIQUE] INDEX CONCURRENTLY`.
+        pattern: &'static str,
+    },
+}
+
+const IN_SINGLE: &str =
+    "remove it, or split the file (a file wrapped as a whole in BEGIN; ... COMMIT; is fine)";
+const IN_NONE: &str =
+    "in a `-- plover:no-transaction` migration each statement commits on its own; remove it";
+
+/// Cuts `script` into what the runner executes, refusing what cannot run as written on
+/// `dialect` at `server_version`.
+pub fn prepare<'a>(
+    script: &'a Script,
+    dialect: &Dialect,
+    server_version: u32,
+) -> Result<Body<'a>, BodyError> {
+    let text = script.sql.as_str();
+    let mut statements = split(text);
+    let self_wrapped =
+        script.transaction == TransactionMode::Single && is_wrapped(text, &statements);
+    let (offset, end) = if self_wrapped {
+        let (first, last) = (
+            statements.remove(0),
+            statements.pop().expect("wrapper has two ends"),
+        );
+        (first.end, last.start)
+    } else {
+        (0, text.len())
+    };
+    for statement in &statements {
+        check_statement(script, statement, dialect, server_version)?;
+    }
+    Ok(Body {
+        sql: &text[offset..end],
+        offset,
+        statements,
+        self_wrapped,
+    })
+}
+
+fn check_statement(
+    script: &Script,
+    statement: &Statement,
+    dialect: &Dialect,
+    server_version: u32,
+) -> Result<(), BodyError> {
+    let text = statement.text(&script.sql);
+    if let Some(words) = transaction_control(text) {
+        let advice = match script.transaction {
+            TransactionMode::Single => IN_SINGLE,
+            TransactionMode::None => IN_NONE,
+        };
+        return Err(BodyError::TransactionControl {
+            path: script.path.clone(),
+            line: statement.line,
+            statement: words,
+            advice,
+        });
+    }
+    if script.transaction == TransactionMode::Single {
+        if let Some(pattern) = dialect.refusal_in_transaction(text, server_version) {
+            return Err(BodyError::RefusedInTransaction {
+                path: script.path.clone(),
+                line: statement.line,
+                pattern,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn is_wrapped(text: &str, statements: &[Statement]) -> bool {
+    let (Some(first), Some(last)) = (statements.first(), statements.last()) else {
+        return false;
+    };
+    statements.len() >= 2 && is_plain_begin(first.text(text)) && is_plain_commit(last.text(text))
+}
+
+fn is_plain_begin(statement: &str) -> bool {
+    let words = leading_words(statement, 4);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    matches!(
+        words.as_slice(),
+        ["BEGIN"]
+            | ["BEGIN", "TRANSACTION" | "WORK"]
+            | ["BEGIN", "DEFERRED" | "IMMEDIATE" | "EXCLUSIVE"]
+            | [
+                "BEGIN",
+                "DEFERRED" | "IMMEDIATE" | "EXCLUSIVE",
+                "TRANSACTION"
+            ]
+            | ["START", "TRANSACTION"]
+    )
+}
+
+fn is_plain_commit(statement: &str) -> bool {
+    let words = leading_words(statement, 3);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    matches!(
+        words.as_slice(),
+        ["COMMIT" | "END"] | ["COMMIT" | "END", "TRANSACTION" | "WORK"]
+    )
+}
+
+/// The leading words of a transaction-control statement, `None` for anything else.
+/// `ROLLBACK TO SAVEPOINT` stays inside the transaction and is allowed.
+fn transaction_control(statement: &str) -> Option<String> {
+    let words = leading_words(statement, 3);
+    let first = words.first()?.as_str();
+    let second = words.get(1).map(String::as_str);
+    let controls = match first {
+        "BEGIN" | "COMMIT" | "END" | "ABORT" => true,
+        "START" => second == Some("TRANSACTION"),
+        "ROLLBACK" => second != Some("TO"),
+        _ => false,
+    };
+    controls.then(|| words.join(" "))
+}
+
+/// The 1-based line of byte `offset` in `text`.
+pub fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::StatementPattern;
+    use crate::{Checksum, Placeholder};
+
+    const PG_LIKE: Dialect = Dialect {
+        name: "test",
+        placeholder: Placeholder::Dollar,
+        default_schema: "",
+        schema_exists: "",
+        create_schema: None,
+        table_exists: "",
+        history_ddl: "",
+        refused_in_transaction: &[StatementPattern {
+            pattern: "CREATE [UNIQUE] INDEX CONCURRENTLY",
+            allowed_in_transaction_from: None,
+        }],
+        index_repair: None,
+    };
+
+    fn script(sql: &str, transaction: TransactionMode) -> Script {
+        Script {
+            path: "m/1_a.sql".into(),
+            sql: sql.into(),
+            checksum: Checksum::of(sql),
+            transaction,
+        }
+    }
+
+    fn check(sql: &str, transaction: TransactionMode, expect: Result<(&str, bool), &str>) {
+        let script = script(sql, transaction);
+        let actual = prepare(&script, &PG_LIKE, 150_000)
+            .map(|body| (body.sql, body.self_wrapped))
+            .map_err(|e| e.to_string());
+        assert_eq!(actual, expect.map_err(str::to_owned), "body of {sql:?}");
+    }
+
+    #[test]
+    fn a_self_wrapped_file_loses_its_wrapper() {
+        check(
+            "-- header\nBEGIN;\nCREATE TABLE a (x int);\nCOMMIT;\n-- footer\n",
+            TransactionMode::Single,
+            Ok(("\nCREATE TABLE a (x int);\n", true)),
+        );
+        check(
+            "start transaction; SELECT 1; end;",
+            TransactionMode::Single,
+            Ok((" SELECT 1; ", true)),
+        );
+    }
+
+    #[test]
+    fn a_plain_file_is_kept_whole() {
+        check(
+            "SELECT 1;",
+            TransactionMode::Single,
+            Ok(("SELECT 1;", false)),
+        );
+    }
+
+    #[test]
+    fn transaction_control_in_the_middle_is_refused() {
+        check(
+            "SELECT 1;\nCOMMIT;\nSELECT 2;",
+            TransactionMode::Single,
+            Err(
+                "m/1_a.sql:2: `COMMIT` controls the transaction, which Plover owns: remove it, or split the file (a file wrapped as a whole in BEGIN; ... COMMIT; is fine)",
+            ),
+        );
+        check(
+            "BEGIN;\nSELECT 1;\nROLLBACK;",
+            TransactionMode::Single,
+            Err(
+                "m/1_a.sql:1: `BEGIN` controls the transaction, which Plover owns: remove it, or split the file (a file wrapped as a whole in BEGIN; ... COMMIT; is fine)",
+            ),
+        );
+        check(
+            "BEGIN; SAVEPOINT s; ROLLBACK TO SAVEPOINT s; COMMIT;",
+            TransactionMode::Single,
+            Ok((" SAVEPOINT s; ROLLBACK TO SAVEPOINT s; ", true)),
+        );
+    }
+
+    #[test]
+    fn wrappers_are_refused_without_a_transaction() {
+        check(
+            "-- plover:no-transaction\nBEGIN;\nSELECT 1;\nCOMMIT;",
+            TransactionMode::None,
+            Err(
+                "m/1_a.sql:2: `BEGIN` controls the transaction, which Plover owns: in a `-- plover:no-transaction` migration each statement commits on its own; remove it",
+            ),
+        );
+    }
+
+    #[test]
+    fn statements_refused_in_a_transaction_name_the_line_and_the_directive() {
+        check(
+            "CREATE TABLE t (x int);\n\nCREATE INDEX CONCURRENTLY i ON t (x);",
+            TransactionMode::Single,
+            Err(
+                "m/1_a.sql:3: CREATE [UNIQUE] INDEX CONCURRENTLY cannot run inside a transaction; add `-- plover:no-transaction` to the file's header (each statement then commits on its own, its progress recorded)",
+            ),
+        );
+        check(
+            "CREATE INDEX CONCURRENTLY i ON t (x);",
+            TransactionMode::None,
+            Ok(("CREATE INDEX CONCURRENTLY i ON t (x);", false)),
+        );
+    }
+
+    #[test]
+    fn statements_keep_their_lines_in_the_whole_file() {
+        let script = script(
+            "BEGIN;\nSELECT 1;\nSELECT 2;\nCOMMIT;",
+            TransactionMode::Single,
+        );
+        let body = prepare(&script, &PG_LIKE, 150_000).unwrap();
+        let lines: Vec<usize> = body.statements.iter().map(|s| s.line).collect();
+        assert_eq!(lines, [2, 3]);
+        assert_eq!(line_at(&script.sql, body.offset + 1), 2);
+    }
+}

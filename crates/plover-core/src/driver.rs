@@ -1,0 +1,231 @@
+//! The small trait a database backend implements.
+//!
+//! A driver offers a handful of primitives: run steps in one transaction, run a script
+//! outside any transaction, query with bind parameters, and take or release the migration
+//! lock. Ordering, checksums, resumption and every other policy live above it, written once.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::Dialect;
+use crate::sql::QualifiedName;
+
+/// A bind parameter or a column value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer of any width.
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+impl Value {
+    /// The integer inside, if this is one.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The text inside, if this is text.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The boolean inside; SQLite's 0 and 1 count as booleans.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::Int(i) => Some(*i != 0),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Text(s)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// One row of a result.
+pub type Row = Vec<Value>;
+
+/// One step of a transaction.
+#[derive(Clone, Copy, Debug)]
+pub enum Step<'a> {
+    /// One or more statements sent as they are, without parameters.
+    Script(&'a str),
+    /// One statement with bind parameters.
+    Statement(&'a str, &'a [Value]),
+}
+
+/// The process asking for the migration lock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Claimant {
+    /// Host name.
+    pub host: String,
+    /// Process id.
+    pub pid: u32,
+    /// When it asked, in seconds since the Unix epoch.
+    pub since_unix: i64,
+}
+
+/// The migration lock for one history table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockRequest {
+    /// The history table the lock guards.
+    pub table: QualifiedName,
+    /// A 64-bit key derived from `table` (for advisory locks).
+    pub key: i64,
+    /// Who is asking.
+    pub claimant: Claimant,
+}
+
+/// Who holds a lock, as far as the database can tell.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LockHolder {
+    /// Host name of the holder.
+    pub host: Option<String>,
+    /// Its process id (the client's, or the server backend's when that is all there is).
+    pub pid: Option<i64>,
+    /// Since when it holds the lock, as text.
+    pub since: Option<String>,
+    /// Anything else the database says about it (application name, address).
+    pub detail: Option<String>,
+}
+
+impl fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(host) = &self.host {
+            parts.push(format!("host {host}"));
+        }
+        if let Some(pid) = self.pid {
+            parts.push(format!("pid {pid}"));
+        }
+        if let Some(since) = &self.since {
+            parts.push(format!("since {since}"));
+        }
+        if let Some(detail) = &self.detail {
+            parts.push(detail.clone());
+        }
+        if parts.is_empty() {
+            f.write_str("an unknown holder")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
+    }
+}
+
+/// The result of one attempt to take the lock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LockAttempt {
+    /// The lock is ours until released or until the connection closes.
+    Acquired,
+    /// Someone else has it.
+    Held(Option<LockHolder>),
+}
+
+/// What kind of failure a driver reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The URL or connection options are wrong.
+    Config,
+    /// The database could not be reached or refused the connection.
+    Connect,
+    /// A statement failed.
+    Query,
+    /// The connection was lost.
+    Closed,
+}
+
+/// A failure inside a driver. Messages never contain passwords.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct DriverError {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// The database's message.
+    pub message: String,
+    /// The SQLSTATE code, when the database gave one.
+    pub code: Option<String>,
+    /// Byte offset in the failing statement or script, when the database gave one.
+    pub position: Option<usize>,
+    /// In a transaction, the index of the step that failed.
+    pub step: Option<usize>,
+    /// The database's detail and hint lines.
+    pub detail: Option<String>,
+}
+
+impl DriverError {
+    /// An error of `kind` with only a message.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        DriverError {
+            kind,
+            message: message.into(),
+            code: None,
+            position: None,
+            step: None,
+            detail: None,
+        }
+    }
+}
+
+/// A connection to one database, driven by Plover.
+#[async_trait]
+pub trait Driver: Send {
+    /// What this backend's SQL looks like.
+    fn dialect(&self) -> &'static Dialect;
+
+    /// The server version as `server_version_num` (150004 for 15.4); SQLite reports its
+    /// library version the same way (3045001 for 3.45.1).
+    fn server_version(&self) -> u32;
+
+    /// Runs `steps` in one transaction that commits only if every step succeeds.
+    async fn transaction(&mut self, steps: &[Step<'_>]) -> Result<(), DriverError>;
+
+    /// Runs `sql` (one or more statements) outside any transaction.
+    async fn execute_script(&mut self, sql: &str) -> Result<(), DriverError>;
+
+    /// Runs one statement with bind parameters and returns its rows.
+    async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DriverError>;
+
+    /// Tries once to take the migration lock; never waits.
+    async fn try_lock(&mut self, lock: &LockRequest) -> Result<LockAttempt, DriverError>;
+
+    /// Releases a lock taken with [`try_lock`](Driver::try_lock).
+    async fn unlock(&mut self, lock: &LockRequest) -> Result<(), DriverError>;
+
+    /// Who holds the lock now, if anyone.
+    async fn lock_holder(&mut self, lock: &LockRequest) -> Result<Option<LockHolder>, DriverError>;
+}
