@@ -187,6 +187,7 @@ mod tests {
         create_schema: None,
         table_exists: "",
         history_ddl: "",
+        elapsed_ms: "0",
         refused_in_transaction: &[StatementPattern {
             pattern: "CREATE [UNIQUE] INDEX CONCURRENTLY",
             allowed_in_transaction_from: None,

@@ -32,6 +32,9 @@ pub struct Dialect {
     pub table_exists: &'static str,
     /// Idempotent DDL creating the history table `{table}`.
     pub history_ddl: &'static str,
+    /// An SQL expression for the milliseconds since the current transaction began, so that a
+    /// history row inserted in the migration's own transaction records how long it ran.
+    pub elapsed_ms: &'static str,
     /// Statements the backend refuses inside a transaction block.
     pub refused_in_transaction: &'static [StatementPattern],
     /// How to find and drop an index a failed `CREATE INDEX CONCURRENTLY` left invalid.
@@ -58,6 +61,7 @@ impl Dialect {
     pub fn render(&self, template: &str, table: &QualifiedName) -> String {
         let sql = template
             .replace("{table}", &table.to_string())
+            .replace("{elapsed_ms}", self.elapsed_ms)
             .replace("{schema}", &quote_ident(&table.schema));
         match self.placeholder {
             Placeholder::Dollar => sql,
@@ -91,6 +95,7 @@ mod tests {
         create_schema: None,
         table_exists: "",
         history_ddl: "",
+        elapsed_ms: "0",
         refused_in_transaction: &[StatementPattern {
             pattern: "VACUUM",
             allowed_in_transaction_from: None,

@@ -38,6 +38,7 @@ pub mod plan;
 pub mod source;
 pub mod sql;
 pub mod status;
+pub mod time;
 pub mod version;
 
 pub use checksum::Checksum;

@@ -43,7 +43,7 @@ fn check_up(files: &[(&str, &str)], applied: &[AppliedMigration], policy: UpPoli
     let entries = status(&available, applied);
     let plan = plan_up(&entries, policy).map(|p| {
         p.iter()
-            .map(|m| format!("{} after {}", m.migration.version, m.resume_after))
+            .map(|m| format!("{} after {:?}", m.migration.version, m.resume))
             .collect()
     });
     assert_eq!(render(plan), expect);
@@ -59,7 +59,7 @@ fn pending_migrations_in_order() {
         &[C, A, B],
         &[row(1, A.1, AppliedState::Applied)],
         UpPolicy::default(),
-        "2 after 0\n3 after 0",
+        "2 after None\n3 after None",
     );
 }
 
@@ -69,7 +69,7 @@ fn up_to_a_target() {
         target: Some(Version(2)),
         ..UpPolicy::default()
     };
-    check_up(&[A, B, C], &[], policy, "1 after 0\n2 after 0");
+    check_up(&[A, B, C], &[], policy, "1 after None\n2 after None");
     let unknown = UpPolicy {
         target: Some(Version(9)),
         ..UpPolicy::default()
@@ -80,7 +80,7 @@ fn up_to_a_target() {
 #[test]
 fn a_partial_migration_resumes() {
     let applied = [row(3, C.1, AppliedState::Partial { done: 1, total: 2 })];
-    check_up(&[C], &applied, UpPolicy::default(), "3 after 1");
+    check_up(&[C], &applied, UpPolicy::default(), "3 after Some(1)");
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn out_of_order_can_be_allowed() {
         &[A, B],
         &[row(2, B.1, AppliedState::Applied)],
         policy,
-        "1 after 0",
+        "1 after None",
     );
 }
 
@@ -135,7 +135,7 @@ fn retired_rows_do_not_block() {
         &[B],
         &[row(1, A.1, AppliedState::Retired)],
         UpPolicy::default(),
-        "2 after 0",
+        "2 after None",
     );
 }
 

@@ -30,8 +30,9 @@ pub struct UpPolicy {
 pub struct PlannedMigration<'a> {
     /// The migration.
     pub migration: &'a Migration,
-    /// Statements already done by an earlier, interrupted run (no-transaction migrations).
-    pub resume_after: usize,
+    /// `Some(n)` when an earlier, interrupted run of this no-transaction migration recorded
+    /// `n` statements done; `None` for a fresh start.
+    pub resume: Option<usize>,
 }
 
 /// Plans `up`: every pending or half-applied migration up to the target, in version order.
@@ -78,12 +79,12 @@ pub fn plan_up<'a>(
                 }
                 plan.push(PlannedMigration {
                     migration,
-                    resume_after: 0,
+                    resume: None,
                 });
             }
             State::Partial => plan.push(PlannedMigration {
                 migration,
-                resume_after: done(entry),
+                resume: Some(done(entry)),
             }),
             _ => {}
         }

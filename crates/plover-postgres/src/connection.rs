@@ -1,0 +1,226 @@
+//! A connection to PostgreSQL, implementing [`Driver`].
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use futures::future::join_all;
+use plover_core::{
+    Dialect, Driver, DriverError, LockAttempt, LockHolder, LockRequest, Row, Step, Value,
+};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage, Statement};
+
+use crate::error::{connect_error, from_postgres};
+use crate::value::{Param, column};
+use crate::{POSTGRES, lock, tls, url};
+
+/// A PostgreSQL connection driven by Plover.
+pub struct PostgresDriver {
+    client: Client,
+    /// Plover's own statements, prepared once per connection.
+    statements: HashMap<String, Statement>,
+    server_version: u32,
+}
+
+/// Asks the server its version and, from PostgreSQL 14, to notice a vanished client within
+/// two seconds: a runner killed mid-statement must not leave its backend running DDL.
+const STARTUP: &str = "SELECT current_setting('server_version_num'); \
+     SELECT set_config('client_connection_check_interval', '2000', false) \
+     WHERE current_setting('server_version_num')::int >= 140000";
+
+/// Connects to the database at `url` (`postgres://` or `postgresql://`).
+pub async fn connect(url: &str) -> Result<PostgresDriver, DriverError> {
+    let options = url::parse(url)?;
+    let client = match tls::connector(&options)? {
+        Some(tls) => {
+            let (client, connection) = options
+                .config
+                .connect(tls)
+                .await
+                .map_err(|e| connect_error(&e))?;
+            tokio::spawn(connection);
+            client
+        }
+        None => {
+            let (client, connection) = options
+                .config
+                .connect(NoTls)
+                .await
+                .map_err(|e| connect_error(&e))?;
+            tokio::spawn(connection);
+            client
+        }
+    };
+    let messages = client
+        .simple_query(STARTUP)
+        .await
+        .map_err(|e| connect_error(&e))?;
+    let server_version = messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(0).and_then(|v| v.parse().ok()),
+            _ => None,
+        })
+        .unwrap_or(0);
+    Ok(PostgresDriver {
+        client,
+        statements: HashMap::new(),
+        server_version,
+    })
+}
+
+impl PostgresDriver {
+    async fn prepare(&mut self, sql: &str) -> Result<Statement, DriverError> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self
+            .client
+            .prepare(sql)
+            .await
+            .map_err(|e| from_postgres(&e, Some(sql)))?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+}
+
+fn params(values: &[Value]) -> Vec<Param<'_>> {
+    values.iter().map(Param).collect()
+}
+
+fn refs<'a>(params: &'a [Param<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+#[async_trait]
+impl Driver for PostgresDriver {
+    fn dialect(&self) -> &'static Dialect {
+        &POSTGRES
+    }
+
+    fn server_version(&self) -> u32 {
+        self.server_version
+    }
+
+    /// The steps are pipelined between `BEGIN` and `COMMIT`: a migration with its history row
+    /// costs one round trip. When a step fails the server aborts the transaction, the later
+    /// steps fail with it, and the `COMMIT` rolls back.
+    async fn transaction(&mut self, steps: &[Step<'_>]) -> Result<(), DriverError> {
+        let mut prepared = Vec::with_capacity(steps.len());
+        for step in steps {
+            prepared.push(match step {
+                Step::Statement(sql, _) => Some(self.prepare(sql).await?),
+                Step::Script(_) => None,
+            });
+        }
+        let params: Vec<Vec<Param<'_>>> = steps
+            .iter()
+            .map(|s| match s {
+                Step::Statement(_, values) => params(values),
+                Step::Script(_) => Vec::new(),
+            })
+            .collect();
+        let client = &self.client;
+        let runs = steps.iter().zip(&prepared).zip(&params).map(
+            |((step, statement), params)| async move {
+                match (step, statement) {
+                    (Step::Statement(..), Some(statement)) => {
+                        client.execute(statement, &refs(params)).await.map(drop)
+                    }
+                    (_, _) => client.batch_execute(script_text(step)).await,
+                }
+            },
+        );
+        let (begin, results, commit) = futures::join!(
+            client.batch_execute("BEGIN"),
+            join_all(runs),
+            client.batch_execute("COMMIT")
+        );
+        begin.map_err(|e| from_postgres(&e, None))?;
+        for (index, result) in results.into_iter().enumerate() {
+            if let Err(e) = result {
+                let sql = match steps[index] {
+                    Step::Script(sql) | Step::Statement(sql, _) => sql,
+                };
+                return Err(DriverError {
+                    step: Some(index),
+                    ..from_postgres(&e, Some(sql))
+                });
+            }
+        }
+        commit.map_err(|e| from_postgres(&e, None))
+    }
+
+    async fn execute_script(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.client
+            .batch_execute(sql)
+            .await
+            .map_err(|e| from_postgres(&e, Some(sql)))
+    }
+
+    async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Vec<Row>, DriverError> {
+        let statement = self.prepare(sql).await?;
+        let params = params(values);
+        let rows = self
+            .client
+            .query(&statement, &refs(&params))
+            .await
+            .map_err(|e| from_postgres(&e, Some(sql)))?;
+        rows.iter()
+            .map(|row| (0..row.len()).map(|i| column(row, i)).collect())
+            .collect()
+    }
+
+    async fn try_lock(&mut self, request: &LockRequest) -> Result<LockAttempt, DriverError> {
+        let label = Value::Text(lock::label(&request.claimant));
+        let rows = self
+            .query(lock::TRY_LOCK, &[Value::Int(request.key), label])
+            .await?;
+        if rows
+            .first()
+            .and_then(|r| r.first())
+            .is_some_and(|v| *v != Value::Null)
+        {
+            return Ok(LockAttempt::Acquired);
+        }
+        Ok(LockAttempt::Held(self.lock_holder(request).await?))
+    }
+
+    async fn unlock(&mut self, request: &LockRequest) -> Result<(), DriverError> {
+        self.query(lock::UNLOCK, &[Value::Int(request.key)])
+            .await
+            .map(drop)
+    }
+
+    async fn lock_holder(
+        &mut self,
+        request: &LockRequest,
+    ) -> Result<Option<LockHolder>, DriverError> {
+        let (high, low) = lock::key_halves(request.key);
+        let rows = self
+            .query(lock::HOLDER, &[Value::Int(high), Value::Int(low)])
+            .await?;
+        Ok(rows.first().map(|row| {
+            lock::holder(
+                row[0].as_i64().unwrap_or_default(),
+                row[1].as_str().unwrap_or_default(),
+                row[2].as_str(),
+                row[3].as_str(),
+            )
+        }))
+    }
+}
+
+fn script_text<'a>(step: &Step<'a>) -> &'a str {
+    match step {
+        Step::Script(sql) | Step::Statement(sql, _) => sql,
+    }
+}
+
+impl std::fmt::Debug for PostgresDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresDriver")
+            .field("server_version", &self.server_version)
+            .finish()
+    }
+}

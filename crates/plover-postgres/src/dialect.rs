@@ -1,0 +1,52 @@
+//! PostgreSQL as data for the layers above.
+
+use plover_core::sql::StatementPattern;
+use plover_core::{Dialect, IndexRepair, Placeholder};
+
+const fn never(pattern: &'static str) -> StatementPattern {
+    StatementPattern {
+        pattern,
+        allowed_in_transaction_from: None,
+    }
+}
+
+/// Statements PostgreSQL refuses inside a transaction block.
+const REFUSED_IN_TRANSACTION: &[StatementPattern] = &[
+    never("CREATE [UNIQUE] INDEX CONCURRENTLY"),
+    never("DROP INDEX CONCURRENTLY"),
+    never("REINDEX ... CONCURRENTLY"),
+    never("REINDEX DATABASE"),
+    never("REINDEX SYSTEM"),
+    never("ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY"),
+    // PostgreSQL 12 accepts ADD VALUE in a transaction (the value is usable after commit).
+    StatementPattern {
+        pattern: "ALTER TYPE ... ADD VALUE",
+        allowed_in_transaction_from: Some(120_000),
+    },
+    never("VACUUM"),
+    never("CREATE DATABASE"),
+    never("DROP DATABASE"),
+    never("ALTER DATABASE ... SET TABLESPACE"),
+    never("CREATE TABLESPACE"),
+    never("DROP TABLESPACE"),
+    never("ALTER SYSTEM"),
+    never("CREATE SUBSCRIPTION"),
+    never("DROP SUBSCRIPTION"),
+];
+
+/// PostgreSQL's dialect.
+pub static POSTGRES: Dialect = Dialect {
+    name: "postgres",
+    placeholder: Placeholder::Dollar,
+    default_schema: "SELECT COALESCE(current_schema(), 'public')",
+    schema_exists: "SELECT 1 FROM pg_namespace WHERE nspname = $1",
+    create_schema: Some("CREATE SCHEMA IF NOT EXISTS {schema}"),
+    table_exists: "SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2",
+    history_ddl: include_str!("../sql/history.sql"),
+    elapsed_ms: "CAST(1000 * EXTRACT(EPOCH FROM clock_timestamp() - transaction_timestamp()) AS bigint)",
+    refused_in_transaction: REFUSED_IN_TRANSACTION,
+    index_repair: Some(IndexRepair {
+        index_validity: "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)",
+        drop_index: "DROP INDEX CONCURRENTLY IF EXISTS {index}",
+    }),
+};

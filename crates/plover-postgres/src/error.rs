@@ -1,0 +1,68 @@
+//! Turning tokio-postgres errors into [`DriverError`]s.
+
+use plover_core::{DriverError, ErrorKind};
+use tokio_postgres::error::ErrorPosition;
+
+/// Converts `error`, raised while running `sql` (when known), into a [`DriverError`] whose
+/// position is a byte offset into `sql`.
+pub fn from_postgres(error: &tokio_postgres::Error, sql: Option<&str>) -> DriverError {
+    let Some(db) = error.as_db_error() else {
+        let kind = if error.is_closed() {
+            ErrorKind::Closed
+        } else {
+            ErrorKind::Query
+        };
+        return DriverError::new(kind, error.to_string());
+    };
+    let position = match (db.position(), sql) {
+        (Some(ErrorPosition::Original(chars)), Some(sql)) => {
+            Some(byte_offset(sql, *chars as usize))
+        }
+        _ => None,
+    };
+    let detail = [
+        db.detail().map(|d| format!("detail: {d}")),
+        db.hint().map(|h| format!("hint: {h}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>();
+    DriverError {
+        kind: ErrorKind::Query,
+        message: db.message().to_owned(),
+        code: Some(db.code().code().to_owned()),
+        position,
+        step: None,
+        detail: (!detail.is_empty()).then(|| detail.join("\n")),
+    }
+}
+
+/// The error of a failed connection attempt.
+pub fn connect_error(error: &tokio_postgres::Error) -> DriverError {
+    match error.as_db_error() {
+        Some(db) => DriverError {
+            code: Some(db.code().code().to_owned()),
+            ..DriverError::new(ErrorKind::Connect, db.message())
+        },
+        None => DriverError::new(ErrorKind::Connect, error.to_string()),
+    }
+}
+
+/// PostgreSQL counts positions in characters from 1; Plover counts bytes from 0.
+fn byte_offset(sql: &str, chars: usize) -> usize {
+    sql.char_indices()
+        .nth(chars.saturating_sub(1))
+        .map_or(sql.len(), |(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn character_positions_become_byte_offsets() {
+        assert_eq!(byte_offset("héllo wörld", 1), 0);
+        assert_eq!(byte_offset("héllo wörld", 3), 3);
+        assert_eq!(byte_offset("ab", 9), 2);
+    }
+}

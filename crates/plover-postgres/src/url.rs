@@ -1,0 +1,157 @@
+//! Reading a `postgres://` URL, including the `sslmode` values tokio-postgres leaves to us.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use plover_core::{DriverError, ErrorKind};
+use tokio_postgres::Config;
+
+/// libpq's `sslmode`, all five values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SslMode {
+    /// Never use TLS.
+    Disable,
+    /// Use TLS when the server offers it, without verifying its certificate (libpq's default).
+    Prefer,
+    /// Always use TLS, without verifying the certificate.
+    Require,
+    /// Always use TLS and verify the certificate chain, not the host name.
+    VerifyCa,
+    /// Always use TLS and verify the chain and the host name.
+    VerifyFull,
+}
+
+impl FromStr for SslMode {
+    type Err = DriverError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(match text {
+            "disable" => SslMode::Disable,
+            "allow" | "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            other => {
+                return Err(DriverError::new(
+                    ErrorKind::Config,
+                    format!(
+                        "sslmode `{other}` is not one of disable, prefer, require, verify-ca, verify-full"
+                    ),
+                ));
+            }
+        })
+    }
+}
+
+/// Everything needed to open a connection.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// tokio-postgres' view of the URL, without the TLS parameters.
+    pub config: Config,
+    /// How to use TLS.
+    pub ssl_mode: SslMode,
+    /// `sslrootcert`: a PEM file of trusted CAs, or `system` for the system's store.
+    pub root_cert: Option<PathBuf>,
+}
+
+/// How long a connection attempt may take when the URL does not say.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Parses a `postgres://` or `postgresql://` URL.
+pub fn parse(url: &str) -> Result<ConnectOptions, DriverError> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut ssl_mode = SslMode::Prefer;
+    let mut root_cert = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "sslmode" => ssl_mode = percent_decode(value).parse()?,
+            "sslrootcert" => root_cert = Some(PathBuf::from(percent_decode(value))),
+            _ => kept.push(pair),
+        }
+    }
+    let rebuilt = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    let mut config = Config::from_str(&rebuilt).map_err(|e| {
+        DriverError::new(
+            ErrorKind::Config,
+            format!("cannot read the PostgreSQL URL: {e}"),
+        )
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("plover");
+    }
+    config.ssl_mode(match ssl_mode {
+        SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+        SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+        _ => tokio_postgres::config::SslMode::Require,
+    });
+    Ok(ConnectOptions {
+        config,
+        ssl_mode,
+        root_cert,
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn takes_the_tls_parameters_out() {
+        let options = parse("postgres://u:secret@db:5433/app?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&application_name=x").unwrap();
+        assert_eq!(options.ssl_mode, SslMode::VerifyFull);
+        assert_eq!(options.root_cert, Some(PathBuf::from("/tmp/ca.pem")));
+        assert_eq!(options.config.get_application_name(), Some("x"));
+        assert_eq!(options.config.get_dbname(), Some("app"));
+    }
+
+    #[test]
+    fn defaults_to_prefer_and_a_timeout() {
+        let options = parse("postgresql://localhost/db").unwrap();
+        assert_eq!(options.ssl_mode, SslMode::Prefer);
+        assert_eq!(
+            options.config.get_connect_timeout(),
+            Some(&DEFAULT_CONNECT_TIMEOUT)
+        );
+        assert_eq!(options.config.get_application_name(), Some("plover"));
+    }
+
+    #[test]
+    fn bad_values_are_named_without_the_password() {
+        let error = parse("postgres://u:hunter2@db/app?sslmode=sometimes").unwrap_err();
+        assert!(error.message.contains("sslmode `sometimes`"));
+        let error = parse("postgres://u:hunter2@db:notaport/app").unwrap_err();
+        assert!(!error.message.contains("hunter2"), "{}", error.message);
+    }
+}

@@ -1,0 +1,22 @@
+//! SQLite as data for the layers above.
+
+use plover_core::sql::StatementPattern;
+use plover_core::{Dialect, Placeholder};
+
+/// SQLite's dialect.
+pub static SQLITE: Dialect = Dialect {
+    name: "sqlite",
+    placeholder: Placeholder::QuestionMark,
+    default_schema: "SELECT 'main'",
+    schema_exists: "SELECT 1 FROM pragma_database_list WHERE name = $1",
+    create_schema: None,
+    table_exists: "SELECT 1 FROM pragma_table_list WHERE schema = $1 AND name = $2",
+    history_ddl: include_str!("../sql/history.sql"),
+    // Registered by the driver: SQLite has no clock for the transaction's start.
+    elapsed_ms: "plover_elapsed_ms()",
+    refused_in_transaction: &[StatementPattern {
+        pattern: "VACUUM",
+        allowed_in_transaction_from: None,
+    }],
+    index_repair: None,
+};

@@ -1,0 +1,25 @@
+//! Turning rusqlite errors into [`DriverError`]s.
+
+use plover_core::{DriverError, ErrorKind};
+
+/// Converts `error`; `offset` is where the failing statement starts in the text the caller
+/// sent, so that positions point into that text.
+pub fn from_sqlite(error: rusqlite::Error, offset: usize) -> DriverError {
+    let code = error.sqlite_error_code().map(|c| format!("{c:?}"));
+    let position = match &error {
+        rusqlite::Error::SqlInputError { offset: inner, .. } => {
+            Some(offset + usize::try_from(*inner).unwrap_or(0))
+        }
+        _ => Some(offset),
+    };
+    let message = match &error {
+        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    };
+    DriverError {
+        code,
+        position,
+        ..DriverError::new(ErrorKind::Query, message)
+    }
+}

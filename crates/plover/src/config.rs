@@ -1,0 +1,324 @@
+//! `plover.toml`, and how it combines with flags and the environment into [`Settings`].
+//!
+//! Connection precedence (DESIGN.md): the `--database` flag, then `PLOVER_DATABASE_URL`, then
+//! the config file's `database.url` (which may say `${VAR}`), then `DATABASE_URL`, then the
+//! embedded SQLite file `plover.db` in the current directory.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use plover_core::plan::OutOfOrder;
+use serde::Deserialize;
+
+use crate::database_url::{DatabaseUrl, UrlError};
+use crate::interpolate::interpolate;
+use crate::migrator::Options;
+
+/// The default name of the config file.
+pub const CONFIG_FILE: &str = "plover.toml";
+
+/// The contents of `plover.toml`. Unknown keys are errors.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// `[database]`
+    #[serde(default)]
+    pub database: DatabaseSection,
+    /// `[migrations]`
+    #[serde(default)]
+    pub migrations: MigrationsSection,
+    /// `[history]`
+    #[serde(default)]
+    pub history: HistorySection,
+}
+
+/// `[database]`
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSection {
+    /// `url`: the database URL; may say `${VAR}`.
+    pub url: Option<String>,
+}
+
+/// `[migrations]`
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationsSection {
+    /// `dir`: the migrations directory, relative to the config file.
+    pub dir: Option<String>,
+    /// `lock_timeout`: how long to wait for the migration lock (`"60s"`, `"2m"`, or seconds).
+    pub lock_timeout: Option<DurationValue>,
+    /// `out_of_order`: `"refuse"` (default) or `"allow"`.
+    pub out_of_order: Option<OutOfOrder>,
+}
+
+/// `[history]`
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySection {
+    /// `schema`: where the history table lives (default: the connection's current schema).
+    pub schema: Option<String>,
+    /// `table`: the history table's name (default `plover_migrations`).
+    pub table: Option<String>,
+}
+
+/// A duration written as `"90s"`, `"2m"`, `"500ms"` or a number of seconds.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum DurationValue {
+    /// Whole seconds.
+    Seconds(u64),
+    /// Text with a unit.
+    Text(String),
+}
+
+impl DurationValue {
+    fn to_duration(&self) -> Result<Duration, String> {
+        match self {
+            DurationValue::Seconds(s) => Ok(Duration::from_secs(*s)),
+            DurationValue::Text(text) => parse_duration(text),
+        }
+    }
+}
+
+/// Parses `"90s"`, `"2m"`, `"500ms"`, `"1h"` or `"30"` (seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 60s, 2m or 500ms"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "`{text}`: unknown unit `{other}`; use ms, s, m or h"
+            ));
+        }
+    };
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// A config file and where it was read from.
+#[derive(Clone, Debug)]
+pub struct LoadedConfig {
+    /// The file.
+    pub path: PathBuf,
+    /// Its contents.
+    pub file: ConfigFile,
+}
+
+/// A problem with the configuration. Nothing was changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML or has unknown keys.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A value is wrong.
+    #[error("{place}: `{key}`: {message}")]
+    Value {
+        /// Where the value came from (a file, a flag, a variable).
+        place: String,
+        /// The key.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl LoadedConfig {
+    /// Reads and parses the config file at `path`.
+    pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file = toml::from_str(&text).map_err(|e: toml::de::Error| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        Ok(LoadedConfig {
+            path: path.to_owned(),
+            file,
+        })
+    }
+}
+
+/// Where the database URL came from.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "source", content = "detail")]
+pub enum UrlSource {
+    /// `--database`.
+    Flag,
+    /// `PLOVER_DATABASE_URL`.
+    PloverDatabaseUrl,
+    /// `database.url` in a config file.
+    ConfigFile(PathBuf),
+    /// `DATABASE_URL`.
+    DatabaseUrl,
+    /// Nothing was configured: the embedded SQLite file.
+    EmbeddedDefault,
+}
+
+impl fmt::Display for UrlSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UrlSource::Flag => f.write_str("--database"),
+            UrlSource::PloverDatabaseUrl => f.write_str("PLOVER_DATABASE_URL"),
+            UrlSource::ConfigFile(path) => write!(f, "database.url in {}", path.display()),
+            UrlSource::DatabaseUrl => f.write_str("DATABASE_URL"),
+            UrlSource::EmbeddedDefault => {
+                f.write_str("the embedded default; nothing else was configured")
+            }
+        }
+    }
+}
+
+/// What the command line says, overriding the config file.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// `--database`.
+    pub database: Option<String>,
+    /// `--dir`.
+    pub dir: Option<PathBuf>,
+    /// `--lock-timeout`.
+    pub lock_timeout: Option<Duration>,
+    /// `--allow-out-of-order`.
+    pub out_of_order: Option<OutOfOrder>,
+}
+
+/// Everything a command needs, validated.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The database.
+    pub database: DatabaseUrl,
+    /// Where the URL came from.
+    pub database_source: UrlSource,
+    /// The migrations directory.
+    pub migrations_dir: PathBuf,
+    /// The migrator's options.
+    pub options: Options,
+}
+
+/// Combines the config file (if any), the command line and the environment (read through
+/// `env`) into [`Settings`].
+pub fn resolve(
+    config: Option<&LoadedConfig>,
+    overrides: Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings, ConfigError> {
+    let file = config.map(|c| &c.file).cloned().unwrap_or_default();
+    let place = config.map_or_else(|| "defaults".to_owned(), |c| c.path.display().to_string());
+    let base = config
+        .and_then(|c| c.path.parent())
+        .unwrap_or(Path::new(""));
+    let value_error = |key: &str, message: String| ConfigError::Value {
+        place: place.clone(),
+        key: key.to_owned(),
+        message,
+    };
+    let text = |key: &str, value: &Option<String>| -> Result<Option<String>, ConfigError> {
+        value
+            .as_deref()
+            .map(|v| interpolate(v, env))
+            .transpose()
+            .map_err(|m| value_error(key, m))
+    };
+
+    let (database, database_source) = resolve_url(
+        config,
+        &overrides,
+        env,
+        text("database.url", &file.database.url)?,
+    )?;
+    let migrations_dir = match overrides.dir {
+        Some(dir) => dir,
+        None => base.join(
+            text("migrations.dir", &file.migrations.dir)?
+                .unwrap_or_else(|| "migrations".to_owned()),
+        ),
+    };
+    let mut options = Options::default();
+    if let Some(schema) = text("history.schema", &file.history.schema)? {
+        options.history_schema = Some(schema);
+    }
+    if let Some(table) = text("history.table", &file.history.table)? {
+        options.history_table = table;
+    }
+    if let Some(timeout) = overrides.lock_timeout {
+        options.lock_timeout = timeout;
+    } else if let Some(value) = &file.migrations.lock_timeout {
+        options.lock_timeout = value
+            .to_duration()
+            .map_err(|m| value_error("migrations.lock_timeout", m))?;
+    }
+    options.out_of_order = overrides
+        .out_of_order
+        .or(file.migrations.out_of_order)
+        .unwrap_or_default();
+    Ok(Settings {
+        database,
+        database_source,
+        migrations_dir,
+        options,
+    })
+}
+
+fn resolve_url(
+    config: Option<&LoadedConfig>,
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+    from_file: Option<String>,
+) -> Result<(DatabaseUrl, UrlSource), ConfigError> {
+    let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let candidates = [
+        (overrides.database.clone(), UrlSource::Flag, "--database"),
+        (
+            env("PLOVER_DATABASE_URL"),
+            UrlSource::PloverDatabaseUrl,
+            "PLOVER_DATABASE_URL",
+        ),
+        (
+            from_file,
+            UrlSource::ConfigFile(config.map(|c| c.path.clone()).unwrap_or_default()),
+            "database.url",
+        ),
+        (env("DATABASE_URL"), UrlSource::DatabaseUrl, "DATABASE_URL"),
+    ];
+    for (value, source, key) in candidates {
+        if let Some(value) = value {
+            let url =
+                DatabaseUrl::parse(&value).map_err(|UrlError(message)| ConfigError::Value {
+                    place: source.to_string(),
+                    key: key.to_owned(),
+                    message,
+                })?;
+            return Ok((url, source));
+        }
+    }
+    Ok((DatabaseUrl::embedded_default(), UrlSource::EmbeddedDefault))
+}
+
+#[cfg(test)]
+mod tests;

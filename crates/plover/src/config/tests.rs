@@ -1,0 +1,124 @@
+use super::*;
+
+fn loaded(toml_text: &str) -> Result<LoadedConfig, ConfigError> {
+    let file = toml::from_str(toml_text).map_err(|e: toml::de::Error| ConfigError::Parse {
+        path: "conf/plover.toml".into(),
+        message: e.to_string().trim_end().to_owned(),
+    })?;
+    Ok(LoadedConfig {
+        path: "conf/plover.toml".into(),
+        file,
+    })
+}
+
+fn env_with(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}
+
+#[test]
+fn precedence_flag_then_plover_env_then_file_then_database_url() {
+    let config = loaded("[database]\nurl = \"postgres://file/db\"").unwrap();
+    let env = env_with(&[
+        ("PLOVER_DATABASE_URL", "postgres://plover-env/db"),
+        ("DATABASE_URL", "postgres://env/db"),
+    ]);
+    let flag = Overrides {
+        database: Some("sqlite:flag.db".into()),
+        ..Overrides::default()
+    };
+    let s = resolve(Some(&config), flag, &env).unwrap();
+    assert_eq!(
+        (s.database.expose(), s.database_source),
+        ("sqlite:flag.db", UrlSource::Flag)
+    );
+    let s = resolve(Some(&config), Overrides::default(), &env).unwrap();
+    assert_eq!(s.database_source, UrlSource::PloverDatabaseUrl);
+    let env = env_with(&[("DATABASE_URL", "postgres://env/db")]);
+    let s = resolve(Some(&config), Overrides::default(), &env).unwrap();
+    assert_eq!(
+        s.database_source,
+        UrlSource::ConfigFile("conf/plover.toml".into())
+    );
+    let s = resolve(None, Overrides::default(), &env).unwrap();
+    assert_eq!(s.database_source, UrlSource::DatabaseUrl);
+    let s = resolve(None, Overrides::default(), &env_with(&[])).unwrap();
+    assert_eq!(
+        (s.database.expose(), s.database_source),
+        ("sqlite:plover.db", UrlSource::EmbeddedDefault)
+    );
+}
+
+#[test]
+fn file_values_interpolate_and_paths_are_relative_to_the_file() {
+    let config = loaded(
+        "[database]\nurl = \"postgres://${DB_HOST}/app\"\n[migrations]\ndir = \"db/migrations\"\nlock_timeout = \"2m\"\nout_of_order = \"allow\"\n[history]\nschema = \"ops\"\ntable = \"history\"",
+    )
+    .unwrap();
+    let s = resolve(
+        Some(&config),
+        Overrides::default(),
+        &env_with(&[("DB_HOST", "db1")]),
+    )
+    .unwrap();
+    assert_eq!(s.database.expose(), "postgres://db1/app");
+    assert_eq!(s.migrations_dir, PathBuf::from("conf/db/migrations"));
+    assert_eq!(s.options.lock_timeout, Duration::from_secs(120));
+    assert_eq!(s.options.out_of_order, OutOfOrder::Allow);
+    assert_eq!(
+        (
+            s.options.history_schema.as_deref(),
+            s.options.history_table.as_str()
+        ),
+        (Some("ops"), "history")
+    );
+}
+
+#[test]
+fn errors_name_the_key() {
+    let config = loaded("[database]\nurl = \"${NOT_SET}\"").unwrap();
+    let error = resolve(Some(&config), Overrides::default(), &env_with(&[])).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "conf/plover.toml: `database.url`: environment variable NOT_SET is not set"
+    );
+
+    let error = loaded("[migrations]\ndirr = \"x\"")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("line 2") && error.contains("unknown field `dirr`"),
+        "{error}"
+    );
+
+    let config = loaded("[migrations]\nlock_timeout = \"soon\"").unwrap();
+    let error = resolve(Some(&config), Overrides::default(), &env_with(&[])).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "conf/plover.toml: `migrations.lock_timeout`: `soon` is not a duration like 60s, 2m or 500ms"
+    );
+
+    let error = resolve(
+        None,
+        Overrides::default(),
+        &env_with(&[("DATABASE_URL", "postgress://u:pw@h/d")]),
+    )
+    .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("DATABASE_URL: `DATABASE_URL`: Plover does not speak `postgress:`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn durations() {
+    assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+    assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+    assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+    assert!(parse_duration("3 weeks").is_err());
+}

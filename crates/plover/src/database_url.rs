@@ -1,0 +1,192 @@
+//! Database URLs that never show their passwords.
+
+use std::fmt;
+
+/// A database URL. `Display` and `Debug` redact the password; only [`DatabaseUrl::expose`]
+/// gives the URL as written, for the driver.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+/// Which driver a URL is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `sqlite:`.
+    Sqlite,
+}
+
+/// A URL Plover cannot use, with what to write instead.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UrlError(pub String);
+
+impl DatabaseUrl {
+    /// Reads `url`. A bare path ending in `.db`, `.sqlite` or `.sqlite3` is taken as a SQLite
+    /// file.
+    pub fn parse(url: &str) -> Result<Self, UrlError> {
+        let url = url.trim();
+        let backend = match url.split_once(':').map(|(scheme, _)| scheme) {
+            Some("postgres" | "postgresql") => Backend::Postgres,
+            Some("sqlite") => Backend::Sqlite,
+            _ if is_sqlite_path(url) => return Self::parse(&format!("sqlite:{url}")),
+            Some(scheme) if url[scheme.len()..].starts_with("://") => {
+                return Err(UrlError(unsupported(scheme)));
+            }
+            _ => {
+                return Err(UrlError(format!(
+                    "cannot tell what database `{}` is: write postgres://user@host/db or sqlite:path/to/file.db",
+                    redact(url)
+                )));
+            }
+        };
+        Ok(DatabaseUrl {
+            url: url.to_owned(),
+            backend,
+        })
+    }
+
+    /// The embedded default: `sqlite:plover.db` in the current directory.
+    pub fn embedded_default() -> Self {
+        DatabaseUrl {
+            url: "sqlite:plover.db".to_owned(),
+            backend: Backend::Sqlite,
+        }
+    }
+
+    /// The URL as written, password included. Only for handing to a driver.
+    pub fn expose(&self) -> &str {
+        &self.url
+    }
+
+    /// Which driver the URL is for.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The password, if the URL carries one, so that output can be scrubbed of it.
+    pub fn password(&self) -> Option<String> {
+        password_span(&self.url).map(|(start, end)| self.url[start..end].to_owned())
+    }
+}
+
+fn is_sqlite_path(url: &str) -> bool {
+    [".db", ".sqlite", ".sqlite3"]
+        .iter()
+        .any(|ext| url.ends_with(ext))
+        && !url.contains("://")
+}
+
+fn unsupported(scheme: &str) -> String {
+    let hint = match scheme {
+        s if s.starts_with("postg") || s == "pg" || s == "psql" => " (did you mean postgres://?)",
+        s if s.starts_with("sqlite") => " (did you mean sqlite:path/to/file.db?)",
+        "mysql" | "mariadb" => " (MySQL and MariaDB support is planned, not there yet)",
+        _ => "",
+    };
+    format!("Plover does not speak `{scheme}:` URLs{hint}; it speaks postgres:// and sqlite:")
+}
+
+/// Byte range of the password in `scheme://user:password@host` or of a `password=` parameter.
+fn password_span(url: &str) -> Option<(usize, usize)> {
+    if let Some(scheme_end) = url.find("://") {
+        let authority_start = scheme_end + 3;
+        let authority_end = url[authority_start..]
+            .find(['/', '?'])
+            .map_or(url.len(), |i| authority_start + i);
+        let authority = &url[authority_start..authority_end];
+        if let Some(at) = authority.rfind('@') {
+            if let Some(colon) = authority[..at].find(':') {
+                return Some((authority_start + colon + 1, authority_start + at));
+            }
+        }
+    }
+    let query_start = url.find('?')? + 1;
+    let mut offset = query_start;
+    for pair in url[query_start..].split('&') {
+        if let Some(value) = pair.strip_prefix("password=") {
+            let start = offset + "password=".len();
+            return Some((start, start + value.len()));
+        }
+        offset += pair.len() + 1;
+    }
+    None
+}
+
+/// `url` with its password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    match password_span(url) {
+        Some((start, end)) => format!("{}***{}", &url[..start], &url[end..]),
+        None => url.to_owned(),
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact(&self.url))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", redact(&self.url))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(url: &str, expect: &str) {
+        let shown = match DatabaseUrl::parse(url) {
+            Ok(url) => format!("{:?} {url}", url.backend()),
+            Err(e) => e.to_string(),
+        };
+        assert_eq!(shown, expect);
+    }
+
+    #[test]
+    fn backends_and_redaction() {
+        check(
+            "postgres://app:s3cret@db:5432/app?sslmode=require",
+            "Postgres postgres://app:***@db:5432/app?sslmode=require",
+        );
+        check(
+            "postgresql://app@db/app?password=s3cret&sslmode=disable",
+            "Postgres postgresql://app@db/app?password=***&sslmode=disable",
+        );
+        check("sqlite:plover.db", "Sqlite sqlite:plover.db");
+        check("data/app.sqlite3", "Sqlite sqlite:data/app.sqlite3");
+    }
+
+    #[test]
+    fn wrong_urls_say_what_to_write_without_the_password() {
+        check(
+            "postgress://u:s3cret@db/app",
+            "Plover does not speak `postgress:` URLs (did you mean postgres://?); it speaks postgres:// and sqlite:",
+        );
+        check(
+            "mysql://root@localhost/test",
+            "Plover does not speak `mysql:` URLs (MySQL and MariaDB support is planned, not there yet); it speaks postgres:// and sqlite:",
+        );
+        check(
+            "localhost:5432",
+            "cannot tell what database `localhost:5432` is: write postgres://user@host/db or sqlite:path/to/file.db",
+        );
+        check(
+            "just words",
+            "cannot tell what database `just words` is: write postgres://user@host/db or sqlite:path/to/file.db",
+        );
+    }
+
+    #[test]
+    fn passwords_can_be_scrubbed() {
+        let url = DatabaseUrl::parse("postgres://u:p%40ss@h/d").unwrap();
+        assert_eq!(url.password().as_deref(), Some("p%40ss"));
+        assert!(!format!("{url} {url:?}").contains("p%40ss"));
+    }
+}

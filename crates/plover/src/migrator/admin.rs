@@ -1,0 +1,140 @@
+//! `baseline` and `accept`: recording decisions in the history without running migrations.
+
+use plover_core::plan::{self, AcceptAction};
+use plover_core::status::status;
+use plover_core::{AppliedState, Driver, Step, Value, Version};
+
+use super::history::{History, NewRow};
+use super::{AcceptReport, BaselineReport, Migrator, lock};
+use crate::{Error, Observer};
+
+impl Migrator {
+    /// Records every migration up to `version` as applied without running it, to adopt a
+    /// database whose schema already has them. Only a database without history qualifies.
+    pub async fn baseline(
+        &self,
+        db: &mut dyn Driver,
+        version: Version,
+        observer: &mut dyn Observer,
+    ) -> Result<BaselineReport, Error> {
+        let history = History::locate(db, &self.options).await?;
+        let request = lock::request(&history.table, &self.options);
+        lock::acquire(db, &request, self.options.lock_timeout, observer).await?;
+        let result = self.baseline_locked(db, &history, version).await;
+        lock::release(db, &request, result).await
+    }
+
+    async fn baseline_locked(
+        &self,
+        db: &mut dyn Driver,
+        history: &History,
+        version: Version,
+    ) -> Result<BaselineReport, Error> {
+        history.ensure(db).await?;
+        let applied = history.list(db).await?;
+        let entries = status(&self.migrations, &applied);
+        let chosen = plan::plan_baseline(&entries, version).map_err(Error::Refused)?;
+        let inserts: Vec<(String, Vec<Value>)> = chosen
+            .iter()
+            .map(|m| {
+                history.insert(&NewRow {
+                    version: m.version,
+                    name: &m.name,
+                    checksum: m.checksum().to_string(),
+                    script: &m.up.sql,
+                    state: AppliedState::Baseline,
+                    statements: 0,
+                    applied_by: &self.options.applied_by,
+                })
+            })
+            .collect();
+        let steps: Vec<Step<'_>> = inserts
+            .iter()
+            .map(|(sql, params)| Step::Statement(sql, params))
+            .collect();
+        db.transaction(&steps)
+            .await
+            .map_err(Error::database(format!(
+                "recording the baseline in {}",
+                history.table.plain()
+            )))?;
+        Ok(BaselineReport {
+            recorded: chosen.iter().map(|m| m.version).collect(),
+        })
+    }
+
+    /// Records a decision about a migration whose file no longer matches the history: an
+    /// edited file becomes the applied one (its old checksum kept), a removed file is no
+    /// longer expected. `reason` is stored with the row.
+    pub async fn accept(
+        &self,
+        db: &mut dyn Driver,
+        version: Version,
+        reason: &str,
+        observer: &mut dyn Observer,
+    ) -> Result<AcceptReport, Error> {
+        let history = History::locate(db, &self.options).await?;
+        let request = lock::request(&history.table, &self.options);
+        lock::acquire(db, &request, self.options.lock_timeout, observer).await?;
+        let result = self.accept_locked(db, &history, version, reason).await;
+        lock::release(db, &request, result).await
+    }
+
+    async fn accept_locked(
+        &self,
+        db: &mut dyn Driver,
+        history: &History,
+        version: Version,
+        reason: &str,
+    ) -> Result<AcceptReport, Error> {
+        let applied = history.list(db).await?;
+        let entries = status(&self.migrations, &applied);
+        let action = plan::plan_accept(&entries, version).map_err(Error::Refused)?;
+        let by = self.options.applied_by.as_str();
+        let (sql, params, report) = match action {
+            AcceptAction::Rebless {
+                migration,
+                previous,
+            } => {
+                let statements = plover_core::sql::split(&migration.up.sql).len();
+                let row = NewRow {
+                    version,
+                    name: &migration.name,
+                    checksum: migration.checksum().to_string(),
+                    script: &migration.up.sql,
+                    state: AppliedState::Applied,
+                    statements,
+                    applied_by: by,
+                };
+                let (sql, params) = history.rebless(&row, reason);
+                let report = AcceptReport {
+                    version,
+                    action: "reblessed",
+                    previous_checksum: Some(previous.to_string()),
+                    checksum: Some(migration.checksum().to_string()),
+                };
+                (sql, params, report)
+            }
+            AcceptAction::Retire { version } => {
+                let (sql, params) = history.retire(version, reason, by);
+                (
+                    sql,
+                    params,
+                    AcceptReport {
+                        version,
+                        action: "retired",
+                        previous_checksum: None,
+                        checksum: None,
+                    },
+                )
+            }
+        };
+        db.transaction(&[Step::Statement(&sql, &params)])
+            .await
+            .map_err(Error::database(format!(
+                "recording the acceptance in {}",
+                history.table.plain()
+            )))?;
+        Ok(report)
+    }
+}

@@ -1,0 +1,388 @@
+//! The [`Migrator`]: versioned migrations from a directory, applied to one database.
+
+mod admin;
+mod history;
+mod lock;
+mod options;
+mod report;
+mod run;
+
+use std::path::Path;
+
+use plover_core::body::{self, Body};
+use plover_core::diff::unified_diff;
+use plover_core::plan::{self, DownTarget, PlannedMigration, Problem, Refusal, UpPolicy};
+use plover_core::source::parse_migrations;
+use plover_core::status::{Entry, status};
+use plover_core::{Driver, Event, Migration, Script, Version};
+
+use history::History;
+pub use options::{DEFAULT_HISTORY_TABLE, Options};
+pub use report::{
+    AcceptReport, BaselineReport, Done, MigrationStatus, Plan, PlannedStep, RunReport,
+    StatusReport, VerifyReport,
+};
+use run::Run;
+
+use crate::directory::read_directory;
+use crate::{Error, Observer};
+
+/// Applies, reverts and inspects the versioned migrations of one directory.
+///
+/// Every command takes the connection to work on; commands that change anything take the
+/// migration lock first and report progress to the [`Observer`] they are given.
+#[derive(Clone, Debug)]
+pub struct Migrator {
+    migrations: Vec<Migration>,
+    options: Options,
+}
+
+impl Migrator {
+    /// A migrator for `migrations` (sorted by version, as [`parse_migrations`] returns them).
+    pub fn new(migrations: Vec<Migration>, options: Options) -> Self {
+        Migrator {
+            migrations,
+            options,
+        }
+    }
+
+    /// Reads and parses the migrations directory `dir`.
+    pub fn from_directory(dir: &Path, options: Options) -> Result<Self, Error> {
+        let files = read_directory(dir)?;
+        let migrations = parse_migrations(&dir.display().to_string(), &files)?;
+        Ok(Migrator::new(migrations, options))
+    }
+
+    /// The migrations, in version order.
+    pub fn migrations(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    /// The options.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Every migration's state, and who holds the lock. Changes nothing.
+    pub async fn status(&self, db: &mut dyn Driver) -> Result<StatusReport, Error> {
+        let history = History::locate(db, &self.options).await?;
+        let applied = history.list(db).await?;
+        let entries = status(&self.migrations, &applied);
+        let request = lock::request(&history.table, &self.options);
+        let lock_holder = db
+            .lock_holder(&request)
+            .await
+            .map_err(Error::database("looking up the lock holder"))?;
+        Ok(StatusReport {
+            history_table: history.table.plain(),
+            migrations: entries.iter().map(MigrationStatus::from).collect(),
+            lock_holder,
+        })
+    }
+
+    /// What `up` would do, without taking the lock or changing anything.
+    pub async fn plan_up(
+        &self,
+        db: &mut dyn Driver,
+        target: Option<Version>,
+    ) -> Result<Plan, Error> {
+        let history = History::locate(db, &self.options).await?;
+        let applied = history.list(db).await?;
+        let entries = status(&self.migrations, &applied);
+        let planned = self.plan_up_from(db, &history, &entries, target).await?;
+        let bodies = prepare_all(db, planned.iter().map(|p| &p.migration.up))?;
+        let steps = planned
+            .iter()
+            .zip(&bodies)
+            .map(|(p, body)| planned_step(p.migration, &p.migration.up, body, p.resume))
+            .collect();
+        Ok(Plan {
+            history_table: history.table.plain(),
+            steps,
+        })
+    }
+
+    /// Applies every pending migration up to `target` (all when `None`), in version order.
+    ///
+    /// Refuses before running anything when a file was edited or removed after it was
+    /// applied, when a pending version is out of order (unless allowed), or when a script
+    /// cannot run as written. On a failed migration, the error carries what this run applied.
+    pub async fn up(
+        &self,
+        db: &mut dyn Driver,
+        target: Option<Version>,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport, Error> {
+        let history = History::locate(db, &self.options).await?;
+        let request = lock::request(&history.table, &self.options);
+        lock::acquire(db, &request, self.options.lock_timeout, observer).await?;
+        let result = self.up_locked(db, &history, target, observer).await;
+        lock::release(db, &request, result).await
+    }
+
+    async fn up_locked(
+        &self,
+        db: &mut dyn Driver,
+        history: &History,
+        target: Option<Version>,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport, Error> {
+        history.ensure(db).await?;
+        let applied = history.list(db).await?;
+        let entries = status(&self.migrations, &applied);
+        let planned = self.plan_up_from(db, history, &entries, target).await?;
+        let bodies = prepare_all(db, planned.iter().map(|p| &p.migration.up))?;
+        observer.on_event(&Event::Planned {
+            count: planned.len(),
+        });
+        let mut report = RunReport::default();
+        let mut run = Run {
+            db,
+            history,
+            observer,
+            applied_by: &self.options.applied_by,
+        };
+        for (index, (step, body)) in planned.iter().zip(&bodies).enumerate() {
+            let migration = step.migration;
+            run.observer.on_event(&Event::MigrationStarted {
+                version: migration.version,
+                name: migration.name.clone(),
+                index: index + 1,
+                count: planned.len(),
+                transaction: migration.up.transaction,
+                resume_after: step.resume.unwrap_or(0),
+            });
+            let elapsed_ms = run
+                .apply(step, body)
+                .await
+                .map_err(|e| with_applied(e, &report))?;
+            run.observer.on_event(&Event::MigrationApplied {
+                version: migration.version,
+                name: migration.name.clone(),
+                elapsed_ms,
+            });
+            report.migrations.push(Done {
+                version: migration.version,
+                name: migration.name.clone(),
+                elapsed_ms,
+            });
+        }
+        Ok(report)
+    }
+
+    async fn plan_up_from<'m>(
+        &'m self,
+        db: &mut dyn Driver,
+        history: &History,
+        entries: &[Entry<'m>],
+        target: Option<Version>,
+    ) -> Result<Vec<PlannedMigration<'m>>, Error> {
+        let policy = UpPolicy {
+            target,
+            out_of_order: self.options.out_of_order,
+        };
+        match plan::plan_up(entries, policy) {
+            Ok(planned) => Ok(planned),
+            Err(refusal) => Err(refused_with_diffs(db, history, refusal, entries).await),
+        }
+    }
+
+    /// What `down` would revert, without taking the lock or changing anything.
+    pub async fn plan_down(&self, db: &mut dyn Driver, target: DownTarget) -> Result<Plan, Error> {
+        let history = History::locate(db, &self.options).await?;
+        let applied = history.list(db).await?;
+        let entries = status(&self.migrations, &applied);
+        let chosen = plan_down_from(db, &history, &entries, target).await?;
+        let bodies = prepare_all(db, chosen.iter().map(|m| down_script(m)))?;
+        let steps = chosen
+            .iter()
+            .zip(&bodies)
+            .map(|(m, body)| planned_step(m, down_script(m), body, None))
+            .collect();
+        Ok(Plan {
+            history_table: history.table.plain(),
+            steps,
+        })
+    }
+
+    /// Reverts applied migrations, newest first, each down script committing together with
+    /// the removal of its history row. Every needed down script must exist before anything
+    /// runs.
+    pub async fn down(
+        &self,
+        db: &mut dyn Driver,
+        target: DownTarget,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport, Error> {
+        let history = History::locate(db, &self.options).await?;
+        let request = lock::request(&history.table, &self.options);
+        lock::acquire(db, &request, self.options.lock_timeout, observer).await?;
+        let result = self.down_locked(db, &history, target, observer).await;
+        lock::release(db, &request, result).await
+    }
+
+    async fn down_locked(
+        &self,
+        db: &mut dyn Driver,
+        history: &History,
+        target: DownTarget,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport, Error> {
+        let applied = history.list(db).await?;
+        let entries = status(&self.migrations, &applied);
+        let chosen = plan_down_from(db, history, &entries, target).await?;
+        let bodies = prepare_all(db, chosen.iter().map(|m| down_script(m)))?;
+        observer.on_event(&Event::Planned {
+            count: chosen.len(),
+        });
+        let mut report = RunReport::default();
+        let mut run = Run {
+            db,
+            history,
+            observer,
+            applied_by: &self.options.applied_by,
+        };
+        for (index, (migration, body)) in chosen.iter().zip(&bodies).enumerate() {
+            let (version, name) = (migration.version, migration.name.clone());
+            run.observer.on_event(&Event::RevertStarted {
+                version,
+                name: name.clone(),
+                index: index + 1,
+                count: chosen.len(),
+            });
+            let elapsed_ms = run
+                .revert(migration, body)
+                .await
+                .map_err(|e| with_applied(e, &report))?;
+            run.observer.on_event(&Event::MigrationReverted {
+                version,
+                name: name.clone(),
+                elapsed_ms,
+            });
+            report.migrations.push(Done {
+                version,
+                name,
+                elapsed_ms,
+            });
+        }
+        Ok(report)
+    }
+
+    /// Checks the checksums of applied files, and nothing else.
+    pub async fn verify(&self, db: &mut dyn Driver) -> Result<VerifyReport, Error> {
+        let history = History::locate(db, &self.options).await?;
+        let applied = history.list(db).await?;
+        let entries = status(&self.migrations, &applied);
+        match plan::verify(&entries) {
+            Ok(()) => Ok(VerifyReport {
+                checked: applied.len(),
+            }),
+            Err(refusal) => Err(refused_with_diffs(db, &history, refusal, &entries).await),
+        }
+    }
+}
+
+fn down_script(migration: &Migration) -> &Script {
+    migration
+        .down
+        .as_ref()
+        .expect("the plan checked every down script")
+}
+
+async fn plan_down_from<'m>(
+    db: &mut dyn Driver,
+    history: &History,
+    entries: &[Entry<'m>],
+    target: DownTarget,
+) -> Result<Vec<&'m Migration>, Error> {
+    match plan::plan_down(entries, target) {
+        Ok(chosen) => Ok(chosen),
+        Err(refusal) => Err(refused_with_diffs(db, history, refusal, entries).await),
+    }
+}
+
+/// Cuts every script into what will run, refusing (with every problem) before anything runs.
+fn prepare_all<'s>(
+    db: &dyn Driver,
+    scripts: impl Iterator<Item = &'s Script>,
+) -> Result<Vec<Body<'s>>, Error> {
+    let (dialect, version) = (db.dialect(), db.server_version());
+    let mut bodies = Vec::new();
+    let mut problems = Vec::new();
+    for script in scripts {
+        match body::prepare(script, dialect, version) {
+            Ok(body) => bodies.push(body),
+            Err(error) => problems.push(Problem::Script(error)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(bodies)
+    } else {
+        Err(Error::Refused(Refusal { problems }))
+    }
+}
+
+fn planned_step(
+    migration: &Migration,
+    script: &Script,
+    body: &Body<'_>,
+    resume: Option<usize>,
+) -> PlannedStep {
+    PlannedStep {
+        version: migration.version,
+        name: migration.name.clone(),
+        path: script.path.clone(),
+        transaction: script.transaction,
+        statements: body.statements.len(),
+        resume_after: resume,
+        self_wrapped: body.self_wrapped,
+    }
+}
+
+/// Attaches to each edited-file problem the diff from the applied script to the file.
+async fn refused_with_diffs(
+    db: &mut dyn Driver,
+    history: &History,
+    mut refusal: Refusal,
+    entries: &[Entry<'_>],
+) -> Error {
+    for problem in &mut refusal.problems {
+        if let Problem::Modified {
+            version,
+            path,
+            diff,
+            ..
+        } = problem
+        {
+            let current = entries
+                .iter()
+                .find(|e| e.version == *version)
+                .and_then(|e| e.migration);
+            if let (Ok(Some(applied)), Some(current)) =
+                (history.script(db, *version).await, current)
+            {
+                *diff = Some(unified_diff(&applied, &current.up.sql, "applied", path));
+            }
+        }
+    }
+    Error::Refused(refusal)
+}
+
+fn with_applied(error: Error, report: &RunReport) -> Error {
+    match error {
+        Error::MigrationFailed {
+            version,
+            path,
+            line,
+            source,
+            ..
+        } => Error::MigrationFailed {
+            version,
+            path,
+            line,
+            source,
+            applied: report.migrations.iter().map(|d| d.version).collect(),
+        },
+        other => other,
+    }
+}

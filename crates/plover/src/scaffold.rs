@@ -1,0 +1,212 @@
+//! `plover init` and `plover new`: writing a config file and new migration files.
+
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use plover_core::source::name::{classify_file, parse_stem};
+use plover_core::source::{Layout, layout_of};
+use plover_core::time::UtcDateTime;
+
+use crate::config::CONFIG_FILE;
+use crate::directory::read_directory;
+
+/// The `plover.toml` that `init` writes.
+pub const CONFIG_TEMPLATE: &str = include_str!("../templates/plover.toml");
+
+/// A file that could not be written, or a name that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ScaffoldError(String);
+
+fn write_new(path: &Path, contents: &str) -> Result<(), ScaffoldError> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                ScaffoldError(format!(
+                    "{} already exists; nothing was written",
+                    path.display()
+                ))
+            } else {
+                ScaffoldError(format!("cannot write {}: {e}", path.display()))
+            }
+        })?;
+    file.write_all(contents.as_bytes())
+        .map_err(|e| ScaffoldError(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Writes `plover.toml` and creates `migrations/` in `root`; returns what it created.
+pub fn init(root: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
+    let config = root.join(CONFIG_FILE);
+    let migrations = root.join("migrations");
+    write_new(&config, CONFIG_TEMPLATE)?;
+    let mut created = vec![config];
+    if !migrations.exists() {
+        std::fs::create_dir_all(&migrations)
+            .map_err(|e| ScaffoldError(format!("cannot create {}: {e}", migrations.display())))?;
+        created.push(migrations);
+    }
+    Ok(created)
+}
+
+/// How `new` numbers a migration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VersionStyle {
+    /// Follow the directory: timestamps if it uses them, otherwise the next number.
+    Auto,
+    /// A UTC timestamp, `20261121093000`.
+    Timestamp,
+    /// The highest version plus one, zero-padded like the others.
+    Sequential,
+}
+
+/// Timestamp versions have 14 digits; anything that large is taken for one.
+const TIMESTAMP_FLOOR: i64 = 10_000_000_000_000;
+
+/// Creates the files of a new migration named `name` in `dir` (created when missing), in the
+/// directory's layout, and returns their paths. `now_unix` is the current time.
+pub fn new_migration(
+    dir: &Path,
+    name: &str,
+    style: VersionStyle,
+    now_unix: i64,
+    with_down: bool,
+) -> Result<Vec<PathBuf>, ScaffoldError> {
+    let name = name.trim().replace(char::is_whitespace, "_");
+    parse_stem(&format!("1_{name}"))
+        .map_err(|reason| ScaffoldError(format!("cannot name a migration `{name}`: {reason}")))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| ScaffoldError(format!("cannot create {}: {e}", dir.display())))?;
+    let files = read_directory(dir).map_err(|e| ScaffoldError(e.to_string()))?;
+    let (highest, width) = highest_version(&files);
+    let timestamps = match style {
+        VersionStyle::Auto => highest.is_some_and(|v| v >= TIMESTAMP_FLOOR),
+        VersionStyle::Timestamp => true,
+        VersionStyle::Sequential => false,
+    };
+    let version = if timestamps {
+        let now: i64 = UtcDateTime::from_unix(now_unix)
+            .compact()
+            .parse()
+            .expect("digits");
+        format!("{}", highest.map_or(now, |h| now.max(h + 1)))
+    } else {
+        format!(
+            "{:0width$}",
+            highest.map_or(1, |h| h + 1),
+            width = width.max(3)
+        )
+    };
+    let stem = format!("{version}_{name}");
+    let (up, down) = match layout_of(&files).unwrap_or(Layout::Native) {
+        Layout::Native => (
+            dir.join(format!("{stem}.sql")),
+            dir.join(format!("{stem}.down.sql")),
+        ),
+        Layout::UpDown => (
+            dir.join(format!("{stem}.up.sql")),
+            dir.join(format!("{stem}.down.sql")),
+        ),
+        Layout::Folder => {
+            let folder = dir.join(&stem);
+            std::fs::create_dir_all(&folder)
+                .map_err(|e| ScaffoldError(format!("cannot create {}: {e}", folder.display())))?;
+            (folder.join("up.sql"), folder.join("down.sql"))
+        }
+    };
+    write_new(
+        &up,
+        &format!("-- {stem}: write the change here. Each migration runs in one transaction.\n\n"),
+    )?;
+    let mut created = vec![up];
+    if with_down {
+        write_new(&down, &format!("-- {stem}: undo the change here.\n\n"))?;
+        created.push(down);
+    }
+    Ok(created)
+}
+
+/// The highest version among the directory's file and folder names, and the widest version
+/// prefix seen (to keep zero-padding).
+fn highest_version(files: &[plover_core::SourceFile]) -> (Option<i64>, usize) {
+    let mut highest = None;
+    let mut width = 0;
+    for file in files {
+        let first = file.path.split('/').next().unwrap_or_default();
+        let stem = classify_file(first).map_or(first, |(_, stem)| stem);
+        if let Ok((version, _)) = parse_stem(stem) {
+            highest = highest.max(Some(version.0));
+            width = width.max(stem.find('_').unwrap_or(0));
+        }
+    }
+    (highest, width)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(paths: &[PathBuf], dir: &Path) -> Vec<String> {
+        paths
+            .iter()
+            .map(|p| p.strip_prefix(dir).unwrap().display().to_string())
+            .collect()
+    }
+
+    const NOW: i64 = 1_795_299_543; // 2026-11-21 22:19:03 UTC
+
+    #[test]
+    fn sequential_follows_the_padding() {
+        let dir = tempfile::tempdir().unwrap();
+        let created =
+            new_migration(dir.path(), "add users", VersionStyle::Auto, NOW, false).unwrap();
+        assert_eq!(names(&created, dir.path()), ["001_add_users.sql"]);
+        std::fs::write(dir.path().join("0009_x.sql"), "").unwrap();
+        let created = new_migration(dir.path(), "more", VersionStyle::Auto, NOW, true).unwrap();
+        assert_eq!(
+            names(&created, dir.path()),
+            ["0010_more.sql", "0010_more.down.sql"]
+        );
+    }
+
+    #[test]
+    fn timestamps_when_asked_or_when_the_directory_uses_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let created = new_migration(dir.path(), "a", VersionStyle::Timestamp, NOW, false).unwrap();
+        assert_eq!(names(&created, dir.path()), ["20261121221903_a.sql"]);
+        let created = new_migration(dir.path(), "b", VersionStyle::Auto, NOW, false).unwrap();
+        assert_eq!(names(&created, dir.path()), ["20261121221904_b.sql"]);
+    }
+
+    #[test]
+    fn follows_the_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("001_a")).unwrap();
+        std::fs::write(dir.path().join("001_a/up.sql"), "").unwrap();
+        let created = new_migration(dir.path(), "b", VersionStyle::Auto, NOW, true).unwrap();
+        assert_eq!(
+            names(&created, dir.path()),
+            ["002_b/up.sql", "002_b/down.sql"]
+        );
+    }
+
+    #[test]
+    fn refuses_bad_names_and_existing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let error =
+            new_migration(dir.path(), "add/users", VersionStyle::Auto, NOW, false).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "cannot name a migration `add/users`: the name may hold letters, digits, `_` and `-`, not '/'"
+        );
+        init(dir.path()).unwrap();
+        let error = init(dir.path()).unwrap_err().to_string();
+        assert!(
+            error.ends_with("plover.toml already exists; nothing was written"),
+            "{error}"
+        );
+    }
+}
