@@ -44,8 +44,24 @@ pub fn connect_error(error: &tokio_postgres::Error) -> DriverError {
             code: Some(db.code().code().to_owned()),
             ..DriverError::new(ErrorKind::Connect, db.message())
         },
-        None => DriverError::new(ErrorKind::Connect, error.to_string()),
+        None => DriverError::new(ErrorKind::Connect, with_causes(error)),
     }
+}
+
+/// The error's message followed by its causes: tokio-postgres keeps the interesting part
+/// ("Connection refused") in the source chain.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = inner.source();
+    }
+    message
 }
 
 /// PostgreSQL counts positions in characters from 1; Plover counts bytes from 0.

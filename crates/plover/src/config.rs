@@ -135,6 +135,14 @@ pub enum ConfigError {
         /// The parser's message, with line and column.
         message: String,
     },
+    /// The database URL is wrong.
+    #[error("{origin}: {message}")]
+    Url {
+        /// Where the URL came from.
+        origin: UrlSource,
+        /// What is wrong, and what to write instead.
+        message: String,
+    },
     /// A value is wrong.
     #[error("{place}: `{key}`: {message}")]
     Value {
@@ -293,28 +301,23 @@ fn resolve_url(
 ) -> Result<(DatabaseUrl, UrlSource), ConfigError> {
     let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     let candidates = [
-        (overrides.database.clone(), UrlSource::Flag, "--database"),
-        (
-            env("PLOVER_DATABASE_URL"),
-            UrlSource::PloverDatabaseUrl,
-            "PLOVER_DATABASE_URL",
-        ),
+        (overrides.database.clone(), UrlSource::Flag),
+        (env("PLOVER_DATABASE_URL"), UrlSource::PloverDatabaseUrl),
         (
             from_file,
             UrlSource::ConfigFile(config.map(|c| c.path.clone()).unwrap_or_default()),
-            "database.url",
         ),
-        (env("DATABASE_URL"), UrlSource::DatabaseUrl, "DATABASE_URL"),
+        (env("DATABASE_URL"), UrlSource::DatabaseUrl),
     ];
-    for (value, source, key) in candidates {
+    for (value, source) in candidates {
         if let Some(value) = value {
-            let url =
-                DatabaseUrl::parse(&value).map_err(|UrlError(message)| ConfigError::Value {
-                    place: source.to_string(),
-                    key: key.to_owned(),
+            return match DatabaseUrl::parse(&value) {
+                Ok(url) => Ok((url, source)),
+                Err(UrlError(message)) => Err(ConfigError::Url {
+                    origin: source,
                     message,
-                })?;
-            return Ok((url, source));
+                }),
+            };
         }
     }
     Ok((DatabaseUrl::embedded_default(), UrlSource::EmbeddedDefault))

@@ -110,7 +110,7 @@ fn errors_name_the_key() {
     assert!(
         error
             .to_string()
-            .starts_with("DATABASE_URL: `DATABASE_URL`: Plover does not speak `postgress:`"),
+            .starts_with("DATABASE_URL: Plover does not speak `postgress:`"),
         "{error}"
     );
 }

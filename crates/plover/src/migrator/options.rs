@@ -27,10 +27,7 @@ pub const DEFAULT_HISTORY_TABLE: &str = "plover_migrations";
 impl Default for Options {
     fn default() -> Self {
         let host = gethostname::gethostname().to_string_lossy().into_owned();
-        let user = ["USER", "USERNAME", "LOGNAME"]
-            .iter()
-            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-            .unwrap_or_else(|| "unknown".to_owned());
+        let user = whoami::username().unwrap_or_else(|_| "unknown".to_owned());
         Options {
             history_schema: None,
             history_table: DEFAULT_HISTORY_TABLE.to_owned(),

@@ -1,0 +1,154 @@
+//! The command line, as clap reads it. `settings` turns it into validated library types.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use plover::Version;
+
+/// Versioned database migrations for PostgreSQL and SQLite.
+///
+/// With no database configured, plover uses the SQLite file plover.db in the current
+/// directory. Exit codes: 0 success, 1 internal error, 2 usage, configuration or migration
+/// files, 3 database unreachable, 4 a migration's SQL failed, 5 refused (edited, missing,
+/// out-of-order or half-applied migrations, unsafe scripts), 6 lock not acquired,
+/// 7 `status --check` found pending work, 8 other database error.
+#[derive(Debug, Parser)]
+#[command(
+    name = "plover",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Database URL: postgres://user@host/db or sqlite:path.db (wins over
+    /// PLOVER_DATABASE_URL, plover.toml and DATABASE_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    /// Config file [default: plover.toml, when present].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Migrations directory [default: migrations, next to the config file].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// How long to wait for another runner's lock, e.g. 60s, 2m [default: 60s].
+    #[arg(long, global = true, value_name = "DURATION", value_parser = duration)]
+    pub lock_timeout: Option<Duration>,
+    /// Print JSON for machines: one object, or one object per line while working.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print only errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Never color the output (NO_COLOR does the same).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+fn duration(text: &str) -> Result<Duration, String> {
+    plover::config::parse_duration(text)
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write plover.toml and create migrations/ in the current directory.
+    Init,
+    /// Create the file(s) of a new migration, numbered after the existing ones.
+    New(NewArgs),
+    /// Show every migration's state, the lock holder and where the database URL came from.
+    Status(StatusArgs),
+    /// Apply pending migrations, in version order.
+    Up(UpArgs),
+    /// Revert applied migrations with their down scripts, newest first.
+    Down(DownArgs),
+    /// Record migrations up to a version as applied without running them (adopting an
+    /// existing database).
+    Baseline(BaselineArgs),
+    /// Accept an applied migration whose file was edited or removed, recording the reason.
+    Accept(AcceptArgs),
+    /// Check that applied migration files are unchanged, and nothing else.
+    Verify,
+}
+
+/// `plover new`
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The migration's name, e.g. add_users (words are joined with `_`).
+    #[arg(required = true, num_args = 1..)]
+    pub name: Vec<String>,
+    /// Number it with a UTC timestamp (20261121093000) instead of following the directory.
+    #[arg(long, conflicts_with = "sequential")]
+    pub timestamp: bool,
+    /// Number it with the next sequential number instead of following the directory.
+    #[arg(long)]
+    pub sequential: bool,
+    /// Also create a down script.
+    #[arg(long)]
+    pub down: bool,
+}
+
+/// `plover status`
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Exit non-zero when anything is pending (7) or wrong (5), for deploy scripts.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `plover up`
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Apply up to and including this version.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<Version>,
+    /// Show what would run, changing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply pending versions lower than the highest applied one.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
+}
+
+/// `plover down`
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Revert every migration above this version (0 reverts them all).
+    #[arg(long, value_name = "VERSION", conflicts_with = "steps")]
+    pub to: Option<Version>,
+    /// Revert this many migrations [default: 1].
+    #[arg(long, value_name = "N")]
+    pub steps: Option<usize>,
+    /// Show what would run, changing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `plover baseline`
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The highest version the database already has.
+    #[arg(long, value_name = "VERSION")]
+    pub version: Version,
+}
+
+/// `plover accept`
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// The migration's version.
+    pub version: Version,
+    /// Why, recorded in the history table.
+    #[arg(long)]
+    pub reason: String,
+}

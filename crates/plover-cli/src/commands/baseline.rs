@@ -1,0 +1,32 @@
+//! `plover baseline --version V`
+
+use serde_json::json;
+
+use super::{engine_failure, open};
+use crate::args::{BaselineArgs, Global};
+use crate::exit::Exit;
+use crate::output::{Failure, Output};
+use crate::progress::Progress;
+
+pub async fn run(
+    global: &Global,
+    args: &BaselineArgs,
+    output: &mut Output,
+) -> Result<Exit, Failure> {
+    let mut session = open(global, false, output).await?;
+    let result = {
+        let mut progress = Progress::new(output);
+        session
+            .migrator
+            .baseline(session.db.as_mut(), args.version, &mut progress)
+            .await
+    };
+    let report = result.map_err(engine_failure)?;
+    output.line(format!(
+        "recorded {} migration(s) up to version {} as applied, without running them",
+        report.recorded.len(),
+        args.version
+    ));
+    output.json(&json!({ "event": "done", "recorded": report.recorded }));
+    Ok(Exit::Success)
+}

@@ -1,0 +1,19 @@
+//! `plover init`
+
+use plover::scaffold;
+use serde_json::json;
+
+use crate::exit::Exit;
+use crate::output::{Failure, Output};
+
+pub fn run(output: &Output) -> Result<Exit, Failure> {
+    let created =
+        scaffold::init("".as_ref()).map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;
+    let names: Vec<String> = created.iter().map(|p| p.display().to_string()).collect();
+    for name in &names {
+        output.line(format!("created {name}"));
+    }
+    output.line("next: `plover new create_something`, write the SQL, then `plover up`");
+    output.json(&json!({ "created": names }));
+    Ok(Exit::Success)
+}

@@ -1,0 +1,97 @@
+//! `plover status [--check]`
+
+use console::style;
+use plover::core::status::State;
+use plover::migrator::StatusReport;
+use serde_json::json;
+
+use super::{engine_failure, open};
+use crate::args::{Global, StatusArgs};
+use crate::exit::Exit;
+use crate::output::{Failure, Output};
+
+pub async fn run(global: &Global, args: &StatusArgs, output: &mut Output) -> Result<Exit, Failure> {
+    let mut session = open(global, false, output).await?;
+    let report = session
+        .migrator
+        .status(session.db.as_mut())
+        .await
+        .map_err(engine_failure)?;
+    let source = &session.settings.database_source;
+    let mut value = serde_json::to_value(&report).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.insert(
+            "database".into(),
+            json!(session.settings.database.to_string()),
+        );
+        object.insert("database_source".into(), json!(source.to_string()));
+        object.insert("pending".into(), json!(report.pending()));
+        object.insert("problems".into(), json!(report.problems()));
+    }
+    output.json(&value);
+    output.line(format!(
+        "database  {} (from {source})",
+        session.settings.database
+    ));
+    output.line(format!("history   {}", report.history_table));
+    let lock = report
+        .lock_holder
+        .as_ref()
+        .map_or_else(|| "free".to_owned(), |h| format!("held by {h}"));
+    output.line(format!("lock      {lock}"));
+    output.line("");
+    print_table(&report, output);
+    Ok(match (args.check, report.problems(), report.pending()) {
+        (false, _, _) | (true, 0, 0) => Exit::Success,
+        (true, 0, _) => Exit::Pending,
+        (true, _, _) => Exit::Refused,
+    })
+}
+
+fn print_table(report: &StatusReport, output: &Output) {
+    if report.migrations.is_empty() {
+        output.line("no migrations yet: create one with `plover new NAME`");
+        return;
+    }
+    let width = |f: &dyn Fn(&plover::migrator::MigrationStatus) -> usize| {
+        report.migrations.iter().map(f).max().unwrap_or(0)
+    };
+    let version_width = width(&|m| m.version.to_string().len()).max("VERSION".len());
+    let name_width = width(&|m| m.name.len()).max("NAME".len());
+    output.line(format!(
+        "{:<version_width$}  {:<name_width$}  {:<8}  APPLIED",
+        "VERSION", "NAME", "STATE"
+    ));
+    for m in &report.migrations {
+        let state = format!("{:<8}", m.state.as_str());
+        let state = match m.state {
+            State::Applied | State::Retired => style(state).green(),
+            State::Pending => style(state).yellow(),
+            _ => style(state).red().bold(),
+        };
+        let mut detail = m.applied_at.clone().unwrap_or_default();
+        if let (Some(done), Some(total)) = (m.statements_done, m.statements_total) {
+            detail = format!("{done} of {total} statements done; `plover up` resumes it");
+        } else if m.baseline {
+            detail.push_str(" (baseline)");
+        }
+        output.line(format!(
+            "{:<version_width$}  {:<name_width$}  {state}  {detail}",
+            m.version, m.name
+        ));
+    }
+    output.line("");
+    let applied = report
+        .migrations
+        .iter()
+        .filter(|m| m.state == State::Applied)
+        .count();
+    let mut summary = format!("{applied} applied, {} pending", report.pending());
+    if report.problems() > 0 {
+        summary.push_str(&format!(
+            ", {} need attention (`plover verify` shows how)",
+            report.problems()
+        ));
+    }
+    output.line(summary);
+}

@@ -1,0 +1,105 @@
+//! `plover up [--to VERSION] [--dry-run] [--allow-out-of-order]`
+
+use std::time::Instant;
+
+use plover::core::TransactionMode;
+use plover::migrator::Plan;
+use serde_json::json;
+
+use super::{Session, engine_failure, open};
+use crate::args::{Global, UpArgs};
+use crate::exit::Exit;
+use crate::output::{Failure, Output};
+use crate::progress::{Progress, millis};
+
+pub async fn run(global: &Global, args: &UpArgs, output: &mut Output) -> Result<Exit, Failure> {
+    let mut session = open(global, args.allow_out_of_order, output).await?;
+    if args.dry_run {
+        let plan = session
+            .migrator
+            .plan_up(session.db.as_mut(), args.to)
+            .await
+            .map_err(engine_failure)?;
+        print_plan(&plan, "apply", output);
+        return Ok(Exit::Success);
+    }
+    let started = Instant::now();
+    let result = {
+        let mut progress = Progress::new(output);
+        session
+            .migrator
+            .up(session.db.as_mut(), args.to, &mut progress)
+            .await
+    };
+    let report = result.map_err(|e| failure(&session, e))?;
+    let total_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match report.migrations.len() {
+        0 => output.line(format!(
+            "nothing to apply; {} migration(s) known",
+            session.migrator.migrations().len()
+        )),
+        n => output.line(format!("applied {n} migration(s) in {}", millis(total_ms))),
+    }
+    output.json(&json!({ "event": "done", "applied": report.migrations, "elapsed_ms": total_ms }));
+    Ok(Exit::Success)
+}
+
+/// A failed migration's message says what state it left behind.
+fn failure(session: &Session, error: plover::Error) -> Failure {
+    let mut failure = engine_failure(error);
+    if failure.exit != Exit::MigrationFailed {
+        return failure;
+    }
+    let version = failure.details["version"].as_i64();
+    let mode = session
+        .migrator
+        .migrations()
+        .iter()
+        .find(|m| Some(m.version.0) == version)
+        .map(|m| m.up.transaction);
+    let aftermath = match mode {
+        Some(TransactionMode::None) => {
+            "the statements before it are committed and recorded; fix the statement and run `plover up` to resume there"
+        }
+        _ => "it was rolled back: none of it is applied; fix it and run `plover up` again",
+    };
+    failure.message.push_str(&format!("\n  {aftermath}"));
+    if let Some(applied) = failure.details["applied"]
+        .as_array()
+        .filter(|a| !a.is_empty())
+    {
+        let list: Vec<String> = applied.iter().map(|v| v.to_string()).collect();
+        failure.message.push_str(&format!(
+            "\n  applied before it in this run: {}",
+            list.join(", ")
+        ));
+    }
+    failure
+}
+
+/// Prints a dry run's plan.
+pub fn print_plan(plan: &Plan, verb: &str, output: &Output) {
+    output.json(&serde_json::to_value(plan).unwrap_or_default());
+    if plan.steps.is_empty() {
+        output.line(format!("nothing to {verb} (dry run)"));
+        return;
+    }
+    output.line(format!(
+        "would {verb} {} migration(s) (dry run; nothing was changed):",
+        plan.steps.len()
+    ));
+    for step in &plan.steps {
+        let how = match step.transaction {
+            TransactionMode::Single => "in one transaction",
+            TransactionMode::None => "statement by statement, no transaction",
+        };
+        let resume = step
+            .resume_after
+            .map(|n| format!(", resuming after statement {n}"))
+            .unwrap_or_default();
+        output.line(format!(
+            "  {} {}  {}  ({} statement(s), {how}{resume})",
+            step.version, step.name, step.path, step.statements
+        ));
+    }
+}

@@ -1,0 +1,23 @@
+//! `plover verify`
+
+use serde_json::json;
+
+use super::{engine_failure, open};
+use crate::args::Global;
+use crate::exit::Exit;
+use crate::output::{Failure, Output};
+
+pub async fn run(global: &Global, output: &mut Output) -> Result<Exit, Failure> {
+    let mut session = open(global, false, output).await?;
+    let report = session
+        .migrator
+        .verify(session.db.as_mut())
+        .await
+        .map_err(engine_failure)?;
+    output.line(format!(
+        "{} applied migration(s) match their files",
+        report.checked
+    ));
+    output.json(&json!({ "event": "done", "checked": report.checked }));
+    Ok(Exit::Success)
+}

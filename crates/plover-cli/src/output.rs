@@ -1,0 +1,139 @@
+//! Everything the CLI prints goes through [`Output`], which knows the mode (people, JSON or
+//! quiet), whether colors are wanted, and which secrets must never be shown.
+
+use std::fmt::Display;
+use std::io::{IsTerminal, Write};
+
+use serde_json::{Value, json};
+
+use crate::args::Global;
+use crate::exit::Exit;
+
+/// What a command's failure looks like, for people and for machines.
+#[derive(Debug)]
+pub struct Failure {
+    /// The exit code.
+    pub exit: Exit,
+    /// The message for people (may span lines).
+    pub message: String,
+    /// Extra fields for `--json`.
+    pub details: Value,
+}
+
+impl Failure {
+    /// A failure with only a message.
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Failure {
+            exit,
+            message: message.into(),
+            details: json!({}),
+        }
+    }
+}
+
+/// How output is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Text for people.
+    Human,
+    /// JSON for machines.
+    Json,
+    /// Errors only.
+    Quiet,
+}
+
+/// The CLI's one way to print.
+pub struct Output {
+    mode: Mode,
+    secrets: Vec<String>,
+    /// Whether progress bars may be drawn.
+    pub interactive: bool,
+}
+
+impl Output {
+    /// Output as the global flags and the terminal ask.
+    pub fn new(global: &Global) -> Self {
+        let mode = match (global.json, global.quiet) {
+            (true, _) => Mode::Json,
+            (false, true) => Mode::Quiet,
+            _ => Mode::Human,
+        };
+        let interactive = mode == Mode::Human
+            && std::io::stdout().is_terminal()
+            && std::io::stderr().is_terminal();
+        let color = !global.no_color
+            && std::env::var_os("NO_COLOR").is_none()
+            && std::io::stdout().is_terminal();
+        console::set_colors_enabled(color);
+        console::set_colors_enabled_stderr(color && std::io::stderr().is_terminal());
+        Output {
+            mode,
+            secrets: Vec::new(),
+            interactive,
+        }
+    }
+
+    /// The output mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Never print `secret` (a password): every printed text is scrubbed of it.
+    pub fn hide(&mut self, secret: Option<String>) {
+        if let Some(secret) = secret.filter(|s| !s.is_empty()) {
+            self.secrets.push(secret);
+        }
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        self.secrets.iter().fold(text.to_owned(), |text, secret| {
+            text.replace(secret.as_str(), "***")
+        })
+    }
+
+    /// A line for people on stdout (not in JSON or quiet mode).
+    pub fn line(&self, text: impl Display) {
+        if self.mode == Mode::Human {
+            let _ = writeln!(std::io::stdout(), "{}", self.scrub(&text.to_string()));
+        }
+    }
+
+    /// A note for people on stderr (not in JSON or quiet mode).
+    pub fn note(&self, text: impl Display) {
+        if self.mode == Mode::Human {
+            let _ = writeln!(std::io::stderr(), "{}", self.scrub(&text.to_string()));
+        }
+    }
+
+    /// One JSON object on its own line on stdout (JSON mode only).
+    pub fn json(&self, value: &Value) {
+        if self.mode == Mode::Json {
+            let _ = writeln!(std::io::stdout(), "{}", self.scrub(&value.to_string()));
+        }
+    }
+
+    /// Reports `failure`: on stderr for people (even when quiet), and as a JSON object on
+    /// stdout in JSON mode.
+    pub fn failure(&self, failure: &Failure) {
+        if self.mode == Mode::Json {
+            let mut object = json!({
+                "event": "error",
+                "exit_code": failure.exit as i32,
+                "kind": failure.exit.kind(),
+                "message": failure.message,
+            });
+            if let (Some(object), Some(details)) =
+                (object.as_object_mut(), failure.details.as_object())
+            {
+                object.extend(details.clone());
+            }
+            self.json(&object);
+        }
+        let label = console::style("error:").red().bold().for_stderr();
+        let _ = writeln!(
+            std::io::stderr(),
+            "{label} {}",
+            self.scrub(&failure.message)
+        );
+    }
+}
