@@ -30,10 +30,10 @@ impl Migrator {
         history: &History,
         version: Version,
     ) -> Result<BaselineReport, Error> {
-        history.ensure(db).await?;
         let applied = history.list(db).await?;
         let entries = status(&self.migrations, &applied);
         let chosen = plan::plan_baseline(&entries, version).map_err(Error::Refused)?;
+        history.ensure(db).await?;
         let inserts: Vec<(String, Vec<Value>)> = chosen
             .iter()
             .map(|m| {

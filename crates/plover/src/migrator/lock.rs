@@ -13,7 +13,8 @@ use crate::{Error, Observer};
 /// several waiting runners do not ask in step).
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
-/// The lock guarding `table`, claimed by this process.
+/// The migration lock guarding the history table `table`, claimed by this process: what
+/// every Plover runner on this history table contends for.
 pub fn request(table: &QualifiedName, options: &Options) -> LockRequest {
     let digest = Sha256::digest(format!("plover-lock:{}", table.plain()).as_bytes());
     let key = i64::from_be_bytes(digest[..8].try_into().expect("eight bytes"));

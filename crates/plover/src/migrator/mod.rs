@@ -4,6 +4,7 @@ mod admin;
 mod history;
 mod lock;
 mod options;
+pub use lock::request as lock_request;
 mod report;
 mod run;
 
@@ -127,11 +128,14 @@ impl Migrator {
         target: Option<Version>,
         observer: &mut dyn Observer,
     ) -> Result<RunReport, Error> {
-        history.ensure(db).await?;
         let applied = history.list(db).await?;
         let entries = status(&self.migrations, &applied);
         let planned = self.plan_up_from(db, history, &entries, target).await?;
         let bodies = prepare_all(db, planned.iter().map(|p| &p.migration.up))?;
+        // Only a run with work to do creates the history table: a refusal changes nothing.
+        if !planned.is_empty() {
+            history.ensure(db).await?;
+        }
         observer.on_event(&Event::Planned {
             count: planned.len(),
         });

@@ -1,0 +1,251 @@
+//! Applying migrations.
+
+use plover::core::TransactionMode;
+use plover::{Error, Options, Silent, Version};
+
+use super::support::{count, has_table, states};
+use crate::{Fixture, TestDb};
+
+fn three() -> Fixture {
+    Fixture::new()
+        .file("001_users.sql", "CREATE TABLE users (id integer PRIMARY KEY, email text NOT NULL);")
+        .file("002_posts.sql", "CREATE TABLE posts (id integer PRIMARY KEY, user_id integer);\nCREATE INDEX posts_user ON posts (user_id);")
+        .file("003_seed.sql", "INSERT INTO users VALUES (1, 'a@example.com');\nINSERT INTO posts VALUES (1, 1);")
+}
+
+pub async fn applies_pending_in_order_and_records_history(db: &TestDb) {
+    let dir = three();
+    let mut conn = db.connect().await;
+    let report = dir
+        .migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    let versions: Vec<i64> = report.migrations.iter().map(|m| m.version.0).collect();
+    assert_eq!(versions, [1, 2, 3]);
+    assert_eq!(count(conn.as_mut(), "posts").await, 1);
+    assert_eq!(count(conn.as_mut(), "plover_migrations").await, 3);
+    let rows = conn
+        .query("SELECT version, name, checksum, status, applied_by, script FROM plover_migrations ORDER BY version", &[])
+        .await
+        .unwrap();
+    let migrator = dir.migrator();
+    for (row, migration) in rows.iter().zip(migrator.migrations()) {
+        assert_eq!(row[0].as_i64(), Some(migration.version.0));
+        assert_eq!(row[1].as_str(), Some(migration.name.as_str()));
+        assert_eq!(
+            row[2].as_str(),
+            Some(migration.checksum().to_string().as_str())
+        );
+        assert_eq!(row[3].as_str(), Some("applied"));
+        assert!(row[4].as_str().unwrap().contains('@'));
+        assert_eq!(row[5].as_str(), Some(migration.up.sql.as_str()));
+    }
+}
+
+pub async fn a_second_run_applies_nothing(db: &TestDb) {
+    let dir = three();
+    let mut conn = db.connect().await;
+    dir.migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    let again = dir
+        .migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    assert!(again.migrations.is_empty());
+    assert_eq!(count(conn.as_mut(), "users").await, 1);
+}
+
+pub async fn up_to_a_target_version(db: &TestDb) {
+    let dir = three();
+    let mut conn = db.connect().await;
+    dir.migrator()
+        .up(conn.as_mut(), Some(Version(2)), &mut Silent)
+        .await
+        .unwrap();
+    let status = dir.migrator().status(conn.as_mut()).await.unwrap();
+    assert_eq!(states(&status), ["1:applied", "2:applied", "3:pending"]);
+    let unknown = dir
+        .migrator()
+        .up(conn.as_mut(), Some(Version(9)), &mut Silent)
+        .await;
+    assert!(super::support::refusal(unknown).contains("no migration has version 9"));
+}
+
+pub async fn a_failed_migration_rolls_back_with_its_history_row(db: &TestDb) {
+    let dir = Fixture::new()
+        .file("001_ok.sql", "CREATE TABLE ok (id integer);")
+        .file(
+            "002_bad.sql",
+            "CREATE TABLE half (id integer);\n\nINSERT INTO missing_table VALUES (1);\n",
+        );
+    let mut conn = db.connect().await;
+    let error = dir
+        .migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap_err();
+    let Error::MigrationFailed {
+        version,
+        path,
+        line,
+        applied,
+        ..
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        (*version, *line, applied.as_slice()),
+        (Version(2), Some(3), &[Version(1)][..])
+    );
+    assert!(path.ends_with("002_bad.sql"), "{path}");
+    assert!(has_table(conn.as_mut(), "ok").await);
+    assert!(
+        !has_table(conn.as_mut(), "half").await,
+        "the failed migration's first statement was rolled back"
+    );
+    assert_eq!(count(conn.as_mut(), "plover_migrations").await, 1);
+}
+
+pub async fn a_self_wrapped_file_runs_as_one_transaction(db: &TestDb) {
+    let dir = Fixture::new().file(
+        "001_wrapped.sql",
+        "-- written by hand\nBEGIN;\nCREATE TABLE w (id integer);\nINSERT INTO w VALUES (1);\nCOMMIT;\n",
+    );
+    let mut conn = db.connect().await;
+    let plan = dir.migrator().plan_up(conn.as_mut(), None).await.unwrap();
+    assert!(plan.steps[0].self_wrapped);
+    dir.migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(count(conn.as_mut(), "w").await, 1);
+
+    let failing = Fixture::new().file(
+        "001_wrapped.sql",
+        "BEGIN;\nCREATE TABLE w2 (id integer);\nINSERT INTO nowhere VALUES (1);\nCOMMIT;\n",
+    );
+    let options = Options {
+        history_table: "other_history".into(),
+        ..Options::default()
+    };
+    let error = failing
+        .migrator_with(options)
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::MigrationFailed { line: Some(3), .. }),
+        "{error:?}"
+    );
+    assert!(
+        !has_table(conn.as_mut(), "w2").await,
+        "nothing of a failed wrapped file stays"
+    );
+}
+
+pub async fn every_layout_applies_alike(db: &TestDb) {
+    let layouts = [
+        Fixture::new()
+            .file("1_a.sql", "CREATE TABLE la (x integer);")
+            .file("1_a.down.sql", "DROP TABLE la;"),
+        Fixture::new()
+            .file("1_a.up.sql", "CREATE TABLE lb (x integer);")
+            .file("1_a.down.sql", "DROP TABLE lb;"),
+        Fixture::new()
+            .file("1_a/up.sql", "CREATE TABLE lc (x integer);")
+            .file("1_a/down.sql", "DROP TABLE lc;"),
+    ];
+    let mut conn = db.connect().await;
+    for (i, dir) in layouts.iter().enumerate() {
+        let options = Options {
+            history_table: format!("history_{i}"),
+            ..Options::default()
+        };
+        let migrator = dir.migrator_with(options);
+        assert_eq!(
+            migrator.migrations()[0].up.transaction,
+            TransactionMode::Single
+        );
+        migrator.up(conn.as_mut(), None, &mut Silent).await.unwrap();
+        migrator
+            .down(conn.as_mut(), plover::DownTarget::Steps(1), &mut Silent)
+            .await
+            .unwrap();
+        migrator.up(conn.as_mut(), None, &mut Silent).await.unwrap();
+    }
+    for table in ["la", "lb", "lc"] {
+        assert!(has_table(conn.as_mut(), table).await, "{table}");
+    }
+}
+
+pub async fn the_history_table_can_live_elsewhere(db: &TestDb) {
+    let dir = three();
+    let mut conn = db.connect().await;
+    let schema = match db.backend {
+        crate::Backend::Postgres => Some("ops".to_owned()),
+        crate::Backend::Sqlite => Some("main".to_owned()),
+    };
+    let options = Options {
+        history_schema: schema.clone(),
+        history_table: "applied".into(),
+        ..Options::default()
+    };
+    dir.migrator_with(options.clone())
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    let table = format!("{}.applied", schema.unwrap());
+    assert_eq!(count(conn.as_mut(), &table).await, 3);
+    assert!(!has_table(conn.as_mut(), "plover_migrations").await);
+    let status = dir
+        .migrator_with(options)
+        .status(conn.as_mut())
+        .await
+        .unwrap();
+    assert_eq!(status.history_table, table);
+}
+
+pub async fn status_shows_every_state(db: &TestDb) {
+    let dir = three().file(
+        "004_steps.sql",
+        "-- plover:no-transaction\nCREATE TABLE s (x integer);\nINSERT INTO gate VALUES (1);",
+    );
+    let mut conn = db.connect().await;
+    let empty = dir.migrator().status(conn.as_mut()).await.unwrap();
+    assert_eq!(
+        states(&empty),
+        ["1:pending", "2:pending", "3:pending", "4:pending"]
+    );
+    assert!(
+        dir.migrator()
+            .up(conn.as_mut(), None, &mut Silent)
+            .await
+            .is_err()
+    );
+    dir.write("002_posts.sql", "CREATE TABLE posts (id bigint);");
+    dir.remove("003_seed.sql");
+    dir.write("005_new.sql", "SELECT 1;");
+    let status = dir.migrator().status(conn.as_mut()).await.unwrap();
+    assert_eq!(
+        states(&status),
+        [
+            "1:applied",
+            "2:modified",
+            "3:missing",
+            "4:partial",
+            "5:pending"
+        ]
+    );
+    assert_eq!((status.pending(), status.problems()), (2, 2));
+    let partial = &status.migrations[3];
+    assert_eq!(
+        (partial.statements_done, partial.statements_total),
+        (Some(1), Some(2))
+    );
+    assert!(status.lock_holder.is_none());
+}

@@ -1,0 +1,213 @@
+//! `-- plover:no-transaction` migrations: statement by statement, resumable.
+
+use plover::core::sql::QualifiedName;
+use plover::{Error, Event, Silent};
+
+use super::support::{count, has_table, recorder, refusal, states};
+use crate::{Backend, Fixture, TestDb, query_i64};
+
+const STEPS: &str = "-- plover:no-transaction\n\
+    CREATE TABLE log (n integer);\n\
+    INSERT INTO log VALUES (1);\n\
+    INSERT INTO log VALUES (2);\n\
+    INSERT INTO gate VALUES (3);\n\
+    INSERT INTO log VALUES (4);\n";
+
+pub async fn statements_commit_one_by_one_and_resume(db: &TestDb) {
+    let dir = Fixture::new().file("001_steps.sql", STEPS);
+    let mut conn = db.connect().await;
+    let error = dir
+        .migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::MigrationFailed { line: Some(5), .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        count(conn.as_mut(), "log").await,
+        2,
+        "statements before the failure stay committed"
+    );
+    let done = query_i64(
+        conn.as_mut(),
+        "SELECT statements_done FROM plover_migrations WHERE version = 1",
+    )
+    .await;
+    assert_eq!(done, 3);
+    assert_eq!(
+        states(&dir.migrator().status(conn.as_mut()).await.unwrap()),
+        ["1:partial"]
+    );
+
+    conn.execute_script("CREATE TABLE gate (n integer)")
+        .await
+        .unwrap();
+    let mut events = Vec::new();
+    dir.migrator()
+        .up(conn.as_mut(), None, &mut recorder(&mut events))
+        .await
+        .unwrap();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::MigrationStarted {
+                resume_after: 3,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    let statements: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::StatementApplied { statement, .. } => Some(*statement),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(statements, [4, 5], "only the remaining statements ran");
+    assert_eq!(count(conn.as_mut(), "log").await, 3, "nothing ran twice");
+    assert_eq!(count(conn.as_mut(), "gate").await, 1);
+    assert_eq!(
+        states(&dir.migrator().status(conn.as_mut()).await.unwrap()),
+        ["1:applied"]
+    );
+}
+
+/// The statement each backend refuses inside a transaction.
+fn refused_statement(backend: Backend) -> (&'static str, &'static str) {
+    match backend {
+        Backend::Postgres => (
+            "CREATE INDEX CONCURRENTLY t_x ON t (x);",
+            "CREATE [UNIQUE] INDEX CONCURRENTLY",
+        ),
+        Backend::Sqlite => ("VACUUM;", "VACUUM"),
+    }
+}
+
+pub async fn statements_refused_in_a_transaction_are_reported_first(db: &TestDb) {
+    let (statement, pattern) = refused_statement(db.backend);
+    let dir = Fixture::new()
+        .file("001_table.sql", "CREATE TABLE t (x integer);")
+        .file(
+            "002_index.sql",
+            &format!("-- adds an index\nINSERT INTO t VALUES (1);\n{statement}\n"),
+        );
+    let mut conn = db.connect().await;
+    let message = refusal(dir.migrator().up(conn.as_mut(), None, &mut Silent).await);
+    assert!(
+        message.contains(&format!(
+            "002_index.sql:3: {pattern} cannot run inside a transaction"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("add `-- plover:no-transaction`"),
+        "{message}"
+    );
+    assert!(
+        !has_table(conn.as_mut(), "t").await,
+        "nothing ran, not even the earlier migration"
+    );
+    assert!(
+        !has_table(conn.as_mut(), "plover_migrations").await,
+        "not even the history table"
+    );
+
+    dir.write(
+        "002_index.sql",
+        &format!("-- plover:no-transaction\nINSERT INTO t VALUES (1);\n{statement}\n"),
+    );
+    dir.migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(count(conn.as_mut(), "t").await, 1);
+}
+
+/// PostgreSQL only: a failed `CREATE INDEX CONCURRENTLY` leaves an INVALID index, which the
+/// next run drops and builds again.
+pub async fn an_invalid_index_is_rebuilt_on_resume(db: &TestDb) {
+    let dir = Fixture::new()
+        .file(
+            "001_dup.sql",
+            "CREATE TABLE dup (x integer);\nINSERT INTO dup VALUES (1), (1);",
+        )
+        .file(
+            "002_unique.sql",
+            "-- plover:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY dup_x ON dup (x);\n",
+        );
+    let mut conn = db.connect().await;
+    let error = dir
+        .migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::MigrationFailed { line: Some(2), .. }),
+        "{error:?}"
+    );
+    let invalid =
+        "SELECT count(*) FROM pg_index WHERE indexrelid = 'dup_x'::regclass AND NOT indisvalid";
+    assert_eq!(
+        query_i64(conn.as_mut(), invalid).await,
+        1,
+        "the failed build left an invalid index"
+    );
+
+    conn.execute_script("DELETE FROM dup; INSERT INTO dup VALUES (1), (2)")
+        .await
+        .unwrap();
+    let mut events = Vec::new();
+    dir.migrator()
+        .up(conn.as_mut(), None, &mut recorder(&mut events))
+        .await
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::InvalidIndexDropped { index, .. } if index == "dup_x")),
+        "{events:?}"
+    );
+    let valid = "SELECT count(*) FROM pg_index WHERE indexrelid = 'dup_x'::regclass AND indisvalid";
+    assert_eq!(query_i64(conn.as_mut(), valid).await, 1);
+}
+
+/// PostgreSQL only: a crash after `CREATE INDEX CONCURRENTLY` finished but before its
+/// progress was recorded must not build (or fail on) the index again.
+pub async fn a_built_index_at_the_resume_point_counts_as_done(db: &TestDb) {
+    let dir = Fixture::new()
+        .file("001_t.sql", "CREATE TABLE t (x integer);")
+        .file("002_index.sql", "-- plover:no-transaction\nCREATE INDEX CONCURRENTLY t_x ON t (x);\nINSERT INTO t VALUES (7);\n");
+    let mut conn = db.connect().await;
+    dir.migrator()
+        .up(conn.as_mut(), Some(plover::Version(1)), &mut Silent)
+        .await
+        .unwrap();
+    // What a crash right after the index build leaves: the index, and a row saying 0 done.
+    let migrator = dir.migrator();
+    let checksum = migrator.migrations()[1].checksum().to_string();
+    conn.execute_script("CREATE INDEX CONCURRENTLY t_x ON t (x)")
+        .await
+        .unwrap();
+    let table = QualifiedName::new("public", "plover_migrations");
+    conn.execute_script(&format!(
+        "INSERT INTO {table} (version, name, checksum, script, status, statements_done, statements_total, applied_by) \
+         VALUES (2, 'index', '{checksum}', '', 'partial', 0, 2, 'test')"
+    ))
+    .await
+    .unwrap();
+    let mut events = Vec::new();
+    migrator
+        .up(conn.as_mut(), None, &mut recorder(&mut events))
+        .await
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::IndexAlreadyBuilt { .. })),
+        "{events:?}"
+    );
+    assert_eq!(count(conn.as_mut(), "t").await, 1);
+}

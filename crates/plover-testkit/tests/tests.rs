@@ -1,0 +1,25 @@
+//! The backend conformance suite, once per backend.
+
+mod postgres {
+    plover_testkit::conformance_tests!(plover_testkit::Backend::Postgres);
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_invalid_index_is_rebuilt_on_resume() {
+        if let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await {
+            plover_testkit::conformance::no_transaction::an_invalid_index_is_rebuilt_on_resume(&db)
+                .await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_built_index_at_the_resume_point_counts_as_done() {
+        if let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await {
+            plover_testkit::conformance::no_transaction::a_built_index_at_the_resume_point_counts_as_done(&db)
+                .await;
+        }
+    }
+}
+
+mod sqlite {
+    plover_testkit::conformance_tests!(plover_testkit::Backend::Sqlite);
+}
