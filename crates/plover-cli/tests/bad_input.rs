@@ -1,0 +1,444 @@
+//! Every refusal and bad input: a clear message naming the place, the documented exit code,
+//! and nothing changed in the database.
+
+use plover_testkit::{Backend, Fixture};
+
+use crate::support::{database, run, snapshot};
+
+/// Runs `args` against a database where `dir`'s migrations were applied, then asserts the
+/// exit code, that stderr names every `expected` fragment, and that nothing changed.
+async fn refused(
+    backend: Backend,
+    dir: &Fixture,
+    args: &[&str],
+    code: i32,
+    expected: &[&str],
+) -> Option<()> {
+    let db = database(backend).await?;
+    assert_eq!(run(dir.path(), &db, &["up"]).code, 0, "setting up");
+    let before = snapshot(&db).await;
+    let outcome = run(dir.path(), &db, args);
+    assert_eq!(outcome.code, code, "{outcome:?}");
+    for fragment in expected {
+        assert!(
+            outcome.stderr.contains(fragment),
+            "stderr lacks {fragment:?}:\n{}",
+            outcome.stderr
+        );
+    }
+    assert_eq!(snapshot(&db).await, before, "the database changed");
+    Some(())
+}
+
+#[tokio::test]
+async fn unparseable_names_duplicates_orphans_and_mixed_layouts_name_the_files() {
+    let cases: [(&[(&str, &str)], &[&str]); 4] = [
+        (
+            &[("add_users.sql", "")],
+            &["migrations/add_users.sql: cannot read the file name"],
+        ),
+        (
+            &[("001_a.sql", ""), ("1_b.sql", "")],
+            &[
+                "version 1 is used by more than one migration",
+                "001_a.sql",
+                "1_b.sql",
+            ],
+        ),
+        (
+            &[("001_a.sql", ""), ("002_b.down.sql", "")],
+            &["002_b.down.sql: a down script without its up script"],
+        ),
+        (
+            &[("001_a.sql", ""), ("002_b.up.sql", "")],
+            &["mixes migration layouts", "001_a.sql", "002_b.up.sql"],
+        ),
+    ];
+    for (files, expected) in cases {
+        let dir = Fixture::new();
+        for (name, sql) in files {
+            dir.write(&format!("migrations/{name}"), sql);
+        }
+        let db = database(Backend::Sqlite).await.unwrap();
+        let outcome = run(dir.path(), &db, &["up"]);
+        assert_eq!(outcome.code, 2, "{outcome:?}");
+        for fragment in expected {
+            assert!(
+                outcome.stderr.contains(fragment),
+                "{fragment:?} in {}",
+                outcome.stderr
+            );
+        }
+        assert_eq!(snapshot(&db).await, "", "nothing was created");
+    }
+}
+
+fn applied_then(extra: &[(&str, &str)]) -> Fixture {
+    let dir = Fixture::new()
+        .file("migrations/001_a.sql", "CREATE TABLE a (x integer);")
+        .file("migrations/003_c.sql", "CREATE TABLE c (x integer);");
+    for (name, sql) in extra {
+        dir.write(name, sql);
+    }
+    dir
+}
+
+#[tokio::test]
+async fn an_edited_file_exits_5_with_a_diff() {
+    for backend in [Backend::Postgres, Backend::Sqlite] {
+        let dir = applied_then(&[]);
+        let Some(db) = database(backend).await else {
+            continue;
+        };
+        assert_eq!(run(dir.path(), &db, &["up"]).code, 0);
+        dir.write("migrations/001_a.sql", "CREATE TABLE a (x bigint);");
+        dir.write("migrations/004_d.sql", "CREATE TABLE d (x integer);");
+        let before = snapshot(&db).await;
+        let outcome = run(dir.path(), &db, &["up"]);
+        assert_eq!(outcome.code, 5, "{outcome:?}");
+        for fragment in [
+            "migrations/001_a.sql was edited after it was applied",
+            "-CREATE TABLE a (x integer);",
+            "+CREATE TABLE a (x bigint);",
+            "plover accept 1 --reason",
+        ] {
+            assert!(
+                outcome.stderr.contains(fragment),
+                "{fragment:?} in {}",
+                outcome.stderr
+            );
+        }
+        assert_eq!(snapshot(&db).await, before);
+        assert_eq!(run(dir.path(), &db, &["verify"]).code, 5);
+        assert_eq!(run(dir.path(), &db, &["status", "--check"]).code, 5);
+    }
+}
+
+#[tokio::test]
+async fn a_missing_file_exits_5() {
+    let dir = applied_then(&[]);
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    assert_eq!(run(dir.path(), &db, &["up"]).code, 0);
+    std::fs::remove_file(dir.join("migrations/003_c.sql")).unwrap();
+    dir.write("migrations/004_d.sql", "CREATE TABLE d (x integer);");
+    let before = snapshot(&db).await;
+    let outcome = run(dir.path(), &db, &["up"]);
+    assert_eq!(outcome.code, 5, "{outcome:?}");
+    assert!(
+        outcome
+            .stderr
+            .contains("version 3 (c) was applied but its file is gone"),
+        "{}",
+        outcome.stderr
+    );
+    assert_eq!(snapshot(&db).await, before);
+}
+
+#[tokio::test]
+async fn out_of_order_exits_5_unless_allowed() {
+    for backend in [Backend::Postgres, Backend::Sqlite] {
+        let dir = applied_then(&[]);
+        let Some(db) = database(backend).await else {
+            continue;
+        };
+        assert_eq!(run(dir.path(), &db, &["up"]).code, 0);
+        dir.write("migrations/002_b.sql", "CREATE TABLE b (x integer);");
+        let before = snapshot(&db).await;
+        let outcome = run(dir.path(), &db, &["up"]);
+        assert_eq!(outcome.code, 5);
+        assert!(
+            outcome
+                .stderr
+                .contains("migrations/002_b.sql is pending but version 3 is already applied"),
+            "{}",
+            outcome.stderr
+        );
+        assert_eq!(snapshot(&db).await, before);
+        assert_eq!(
+            run(dir.path(), &db, &["up", "--allow-out-of-order"]).code,
+            0
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_half_applied_migration_from_another_file_exits_5() {
+    let dir = Fixture::new().file(
+        "migrations/001_steps.sql",
+        "-- plover:no-transaction\nCREATE TABLE s (x integer);\nINSERT INTO gate VALUES (1);\n",
+    );
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let failed = run(dir.path(), &db, &["up"]);
+    assert_eq!(failed.code, 4, "{failed:?}");
+    assert!(
+        failed.stderr.contains("migrations/001_steps.sql:3:"),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed
+            .stderr
+            .contains("the statements before it are committed"),
+        "{}",
+        failed.stderr
+    );
+    dir.write(
+        "migrations/001_steps.sql",
+        "-- plover:no-transaction\nCREATE TABLE s (x integer);\nSELECT 1;\n",
+    );
+    refused_again(
+        &dir,
+        &db,
+        &[
+            "migrations/001_steps.sql stopped after 1 of 2 statements",
+            "plover accept 1",
+        ],
+    )
+    .await;
+}
+
+async fn refused_again(dir: &Fixture, db: &plover_testkit::TestDb, expected: &[&str]) {
+    let before = snapshot(db).await;
+    let outcome = run(dir.path(), db, &["up"]);
+    assert_eq!(outcome.code, 5, "{outcome:?}");
+    for fragment in expected {
+        assert!(
+            outcome.stderr.contains(fragment),
+            "{fragment:?} in {}",
+            outcome.stderr
+        );
+    }
+    assert_eq!(snapshot(db).await, before);
+}
+
+#[tokio::test]
+async fn a_statement_refused_in_a_transaction_is_reported_before_anything_runs() {
+    let dir = Fixture::new()
+        .file("migrations/001_t.sql", "CREATE TABLE t (x integer);")
+        .file(
+            "migrations/002_i.sql",
+            "\nCREATE INDEX CONCURRENTLY t_x ON t (x);\n",
+        );
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let outcome = run(dir.path(), &db, &["up"]);
+    assert_eq!(outcome.code, 5, "{outcome:?}");
+    assert!(outcome.stderr.contains("migrations/002_i.sql:2: CREATE [UNIQUE] INDEX CONCURRENTLY cannot run inside a transaction"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("-- plover:no-transaction"),
+        "{}",
+        outcome.stderr
+    );
+    assert_eq!(snapshot(&db).await, "", "nothing ran, not even 001");
+}
+
+#[tokio::test]
+async fn a_failing_statement_exits_4_naming_file_and_line() {
+    for backend in [Backend::Postgres, Backend::Sqlite] {
+        let dir = Fixture::new().file(
+            "migrations/001_bad.sql",
+            "CREATE TABLE ok (x integer);\n\nINSERT INTO missing VALUES (1);\n",
+        );
+        let Some(db) = database(backend).await else {
+            continue;
+        };
+        let outcome = run(dir.path(), &db, &["up"]);
+        assert_eq!(outcome.code, 4, "{outcome:?}");
+        assert!(
+            outcome.stderr.contains("migrations/001_bad.sql:3:"),
+            "{}",
+            outcome.stderr
+        );
+        assert!(
+            outcome.stderr.contains("it was rolled back"),
+            "{}",
+            outcome.stderr
+        );
+        assert_eq!(
+            snapshot(&db).await,
+            "plover_migrations\n",
+            "only the (empty) history table exists"
+        );
+    }
+}
+
+#[tokio::test]
+async fn config_mistakes_name_the_key_and_change_nothing() {
+    let db = database(Backend::Sqlite).await.unwrap();
+    let dir = Fixture::new()
+        .file(
+            "plover.toml",
+            "[migrations]\ndir = \"migrations\"\nlock_timout = \"5s\"\n",
+        )
+        .file("migrations/001_a.sql", "CREATE TABLE a (x integer);");
+    let outcome = run(dir.path(), &db, &["up"]);
+    assert_eq!(outcome.code, 2, "{outcome:?}");
+    assert!(
+        outcome.stderr.contains("plover.toml") && outcome.stderr.contains("line 3"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("unknown field `lock_timout`"),
+        "{}",
+        outcome.stderr
+    );
+
+    dir.write(
+        "plover.toml",
+        "[database]\nurl = \"${PLOVER_TEST_UNSET_VARIABLE}\"\n",
+    );
+    let outcome = crate::support::plover(dir.path())
+        .arg("up")
+        .output()
+        .unwrap();
+    let outcome = crate::support::Outcome::from(outcome);
+    assert_eq!(outcome.code, 2, "{outcome:?}");
+    assert!(
+        outcome
+            .stderr
+            .contains("`database.url`: environment variable PLOVER_TEST_UNSET_VARIABLE is not set"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(!dir.join("plover.db").exists(), "no database was created");
+    assert_eq!(snapshot(&db).await, "");
+}
+
+#[tokio::test]
+async fn unreachable_databases_exit_3_without_the_password() {
+    let dir = Fixture::new().file("migrations/001_a.sql", "SELECT 1;");
+    let outcome = crate::support::plover(dir.path())
+        .args([
+            "status",
+            "--database",
+            "postgres://app:hunter2secret@127.0.0.1:1/app",
+        ])
+        .output()
+        .unwrap();
+    let outcome = crate::support::Outcome::from(outcome);
+    assert_eq!(outcome.code, 3, "{outcome:?}");
+    assert!(
+        outcome
+            .stderr
+            .contains("cannot connect to postgres://app:***@127.0.0.1:1/app"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("Connection refused"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(!format!("{}{}", outcome.stdout, outcome.stderr).contains("hunter2secret"));
+
+    let json = crate::support::plover(dir.path())
+        .args([
+            "status",
+            "--json",
+            "--database",
+            "postgres://app:hunter2secret@127.0.0.1:1/app",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&json.stdout);
+    assert!(
+        text.contains("\"kind\":\"unreachable\"") && !text.contains("hunter2secret"),
+        "{text}"
+    );
+
+    let wrong = crate::support::plover(dir.path())
+        .args(["status", "--database", "postgress://u:hunter2secret@h/d"])
+        .output()
+        .unwrap();
+    let wrong = crate::support::Outcome::from(wrong);
+    assert_eq!(wrong.code, 2);
+    assert!(
+        wrong.stderr.contains("did you mean postgres://?")
+            && !wrong.stderr.contains("hunter2secret"),
+        "{}",
+        wrong.stderr
+    );
+}
+
+#[tokio::test]
+async fn a_held_lock_exits_6_naming_the_holder() {
+    use plover::core::{Claimant, LockAttempt};
+    for backend in [Backend::Postgres, Backend::Sqlite] {
+        let dir = Fixture::new().file("migrations/001_a.sql", "CREATE TABLE a (x integer);");
+        let Some(db) = database(backend).await else {
+            continue;
+        };
+        let mut holder = db.connect().await;
+        let schema = if backend == Backend::Postgres {
+            "public"
+        } else {
+            "main"
+        };
+        let table = plover::core::sql::QualifiedName::new(schema, "plover_migrations");
+        let mut request = plover::migrator::lock_request(&table, &plover::Options::default());
+        request.claimant = Claimant {
+            host: "deploy-7".into(),
+            pid: 31337,
+            since_unix: 1_795_299_543,
+        };
+        assert_eq!(
+            holder.try_lock(&request).await.unwrap(),
+            LockAttempt::Acquired
+        );
+        let outcome = run(dir.path(), &db, &["up", "--lock-timeout", "300ms"]);
+        assert_eq!(outcome.code, 6, "{outcome:?}");
+        assert!(
+            outcome
+                .stderr
+                .contains("host deploy-7, pid 31337, since 2026-11-21 22:19:03 UTC"),
+            "{}",
+            outcome.stderr
+        );
+        let status = run(dir.path(), &db, &["status"]);
+        assert!(
+            status
+                .stdout
+                .contains("lock      held by host deploy-7, pid 31337"),
+            "{}",
+            status.stdout
+        );
+        assert_eq!(snapshot(&db).await, "");
+    }
+}
+
+#[tokio::test]
+async fn status_check_exit_codes_and_json() {
+    let dir = Fixture::new().file("migrations/001_a.sql", "CREATE TABLE a (x integer);");
+    let db = database(Backend::Sqlite).await.unwrap();
+    assert_eq!(run(dir.path(), &db, &["status", "--check"]).code, 7);
+    let json = run(dir.path(), &db, &["status", "--json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("one JSON object");
+    assert_eq!(value["migrations"][0]["state"], "pending");
+    assert_eq!(value["migrations"][0]["version"], 1);
+    assert_eq!(value["migrations"][0]["name"], "a");
+    assert_eq!(run(dir.path(), &db, &["up", "--quiet"]).stdout, "");
+    assert_eq!(run(dir.path(), &db, &["status", "--check"]).code, 0);
+}
+
+#[tokio::test]
+async fn down_without_every_down_script_exits_5_and_reverts_nothing() {
+    let dir = Fixture::new()
+        .file("migrations/001_a.sql", "CREATE TABLE a (x integer);")
+        .file("migrations/002_b.sql", "CREATE TABLE b (x integer);")
+        .file("migrations/002_b.down.sql", "DROP TABLE b;");
+    let expected = ["migrations/001_a.sql has no down script"];
+    refused(
+        Backend::Sqlite,
+        &dir,
+        &["down", "--steps", "2"],
+        5,
+        &expected,
+    )
+    .await;
+}

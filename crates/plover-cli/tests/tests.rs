@@ -1,0 +1,8 @@
+//! End-to-end tests of the `plover` binary.
+
+mod bad_input;
+mod concurrency;
+mod crash;
+mod equivalence;
+mod snapshots;
+mod support;
