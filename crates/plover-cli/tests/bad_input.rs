@@ -30,9 +30,12 @@ async fn refused(
     Some(())
 }
 
+/// Files of a migrations directory: (name, contents).
+type Files = &'static [(&'static str, &'static str)];
+
 #[tokio::test]
 async fn unparseable_names_duplicates_orphans_and_mixed_layouts_name_the_files() {
-    let cases: [(&[(&str, &str)], &[&str]); 4] = [
+    let cases: [(Files, &[&str]); 4] = [
         (
             &[("add_users.sql", "")],
             &["migrations/add_users.sql: cannot read the file name"],

@@ -24,7 +24,7 @@ pub enum Error {
         /// The URL, password redacted.
         url: String,
         /// Why.
-        source: DriverError,
+        source: Box<DriverError>,
     },
     /// A query of Plover's own failed.
     #[error("{context}: {source}")]
@@ -32,7 +32,7 @@ pub enum Error {
         /// What Plover was doing.
         context: String,
         /// The database's error.
-        source: DriverError,
+        source: Box<DriverError>,
     },
     /// The plan was refused; nothing ran.
     #[error("{0}")]
@@ -43,7 +43,7 @@ pub enum Error {
         /// The history table the lock guards.
         table: String,
         /// Who holds it.
-        holder: Option<LockHolder>,
+        holder: Option<Box<LockHolder>>,
         /// How long this runner waited.
         waited: Duration,
     },
@@ -58,7 +58,7 @@ pub enum Error {
         /// The line of the failing statement, when known.
         line: Option<usize>,
         /// The database's error.
-        source: DriverError,
+        source: Box<DriverError>,
         /// Migrations this run applied before the failure.
         applied: Vec<Version>,
     },
@@ -72,10 +72,10 @@ pub enum Error {
     },
 }
 
-fn holder_text(holder: &Option<LockHolder>) -> String {
+fn holder_text(holder: &Option<Box<LockHolder>>) -> String {
     holder
         .as_ref()
-        .map_or_else(|| "holder unknown".to_owned(), LockHolder::to_string)
+        .map_or_else(|| "holder unknown".to_owned(), |h| h.to_string())
 }
 
 fn migration_failure(path: &str, line: Option<usize>, source: &DriverError) -> String {
@@ -97,6 +97,6 @@ impl Error {
     /// Wraps a failure of one of Plover's own queries.
     pub(crate) fn database(context: impl Into<String>) -> impl FnOnce(DriverError) -> Error {
         let context = context.into();
-        move |source| Error::Database { context, source }
+        move |source| Error::Database { context, source: Box::new(source) }
     }
 }

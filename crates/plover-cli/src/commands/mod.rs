@@ -62,7 +62,7 @@ pub async fn open(
     let db = connect(&settings.database).await.map_err(|source| {
         let error = plover::Error::Connect {
             url: settings.database.to_string(),
-            source,
+            source: Box::new(source),
         };
         let mut failure = engine_failure(error);
         failure.message.push_str(&format!(

@@ -69,7 +69,7 @@ fn print_table(report: &StatusReport, output: &Output) {
             State::Pending => style(state).yellow(),
             _ => style(state).red().bold(),
         };
-        let mut detail = m.applied_at.clone().unwrap_or_default();
+        let mut detail = m.applied_at.as_deref().map(whole_seconds).unwrap_or_default();
         if let (Some(done), Some(total)) = (m.statements_done, m.statements_total) {
             detail = format!("{done} of {total} statements done; `plover up` resumes it");
         } else if m.baseline {
@@ -94,4 +94,15 @@ fn print_table(report: &StatusReport, output: &Output) {
         ));
     }
     output.line(summary);
+}
+
+/// `2026-11-21 22:19:03.123456+00` becomes `2026-11-21 22:19:03+00`.
+fn whole_seconds(timestamp: &str) -> String {
+    match timestamp.split_once('.') {
+        Some((seconds, fraction)) => {
+            let zone = fraction.trim_start_matches(|c: char| c.is_ascii_digit());
+            format!("{seconds}{zone}")
+        }
+        None => timestamp.to_owned(),
+    }
 }

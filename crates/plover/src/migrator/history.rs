@@ -116,10 +116,10 @@ impl History {
             let Some(create) = self.dialect.create_schema else {
                 return Err(Error::Database {
                     context: format!("creating the history table {}", self.table.plain()),
-                    source: plover_core::DriverError::new(
+                    source: Box::new(plover_core::DriverError::new(
                         plover_core::ErrorKind::Query,
                         format!("schema {} does not exist", quote_ident(&self.table.schema)),
-                    ),
+                    )),
                 });
             };
             db.execute_script(&self.sql(create))

@@ -58,7 +58,7 @@ pub async fn acquire(
         if waited >= timeout {
             return Err(Error::LockTimeout {
                 table: request.table.plain(),
-                holder,
+                holder: holder.map(Box::new),
                 waited,
             });
         }

@@ -287,7 +287,7 @@ impl Run<'_> {
                 version,
                 path: script.path.clone(),
                 line: None,
-                source: error,
+                source: Box::new(error),
                 applied: Vec::new(),
             },
         }
@@ -316,7 +316,7 @@ fn statement_failure(
         version,
         path: script.path.clone(),
         line: Some(line),
-        source: error,
+        source: Box::new(error),
         applied: Vec::new(),
     }
 }

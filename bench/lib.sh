@@ -1,0 +1,105 @@
+# Shared settings and helpers for the benchmark scripts. Sourced, never run.
+# Every setting can be overridden from the environment (see bench/README.md).
+
+BENCH_DIR=${BENCH_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
+WORK=${BENCH_WORK:-$BENCH_DIR/work}          # gitignored: /bench/work/
+MIG=$WORK/migrations                          # generated migrations, one layout per tool
+RES=$WORK/results                             # raw measurements (hyperfine JSON, logs)
+LOGS=$WORK/logs
+
+COUNT=${BENCH_COUNT:-1000}                    # migrations to generate
+APPLY_ROUNDS=${BENCH_APPLY_ROUNDS:-5}         # timed fresh-database applies per tool
+NOOP_ROUNDS=${BENCH_NOOP_ROUNDS:-4}           # no-op rounds ...
+NOOP_RUNS=${BENCH_NOOP_RUNS:-5}               # ... of this many runs each per command
+
+# PostgreSQL: psql, and every tool below, reach the same server the same way. TLS is off
+# for every tool: the sqlx-cli build asked for (`--features postgres`) has no TLS at all,
+# so this is the only transport all of them share. Plover's default (TLS when the server
+# offers it) is measured separately by diagnose.sh.
+export PGHOST=${PGHOST:-127.0.0.1}
+export PGPORT=${PGPORT:-5432}
+export PGUSER=${PGUSER:-postgres}
+export PGSSLMODE=disable
+BASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT"
+DB_PREFIX=${BENCH_DB_PREFIX:-bench_}
+
+PLOVER=$REPO_DIR/target/release/plover
+SQLX=$WORK/cargo/bin/sqlx
+# The npm package's bin script is a node wrapper; the binary it starts is timed directly.
+DBMATE=$WORK/node/node_modules/@dbmate/linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')/bin/dbmate
+CONFITURE=$WORK/venv/bin/confiture
+
+# The tools, in the order they are reported. floor and floor1 are psql, not peers.
+ALL_TOOLS=(floor floor1 plover sqlx dbmate confiture)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+warn() { printf '\033[33mwarning:\033[0m %s\n' "$*" >&2; }
+die() {
+    printf '\033[31merror:\033[0m %s\n' "$*" >&2
+    exit 1
+}
+
+db_name() { echo "${DB_PREFIX}$1"; }
+db_url() { echo "$BASE_URL/$(db_name "$1")?sslmode=disable"; }
+
+# psql against the maintenance database, quietly, stopping at the first error.
+psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'SET client_min_messages = warning' "$@"; }
+
+# psql -A -t against one tool's database: prints the value of a single query.
+psql_value() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$(db_name "$1")" -c "$2"; }
+
+# The command applying every migration on a fresh database. Plain words only: hyperfine
+# runs these without a shell (-N), and the smoke check runs them with `eval`.
+apply_cmd() {
+    local db
+    db=$(db_name "$1")
+    case $1 in
+    floor) echo "psql -X -q -v ON_ERROR_STOP=1 -d $db -f $MIG/floor.sql" ;;
+    floor1) echo "psql -X -q -v ON_ERROR_STOP=1 -d $db -f $MIG/floor1.sql" ;;
+    plover) echo "$PLOVER --database $(db_url plover) --dir $MIG/plover up" ;;
+    sqlx) echo "$SQLX migrate run --no-dotenv --source $MIG/sqlx --database-url $(db_url sqlx)" ;;
+    dbmate) echo "$DBMATE --url $(db_url dbmate) --migrations-dir $MIG/dbmate/db/migrations --no-dump-schema up" ;;
+    confiture) echo "$CONFITURE migrate up --database-url $(db_url confiture) --migrations-dir $MIG/confiture/db/migrations" ;;
+    *) die "unknown tool $1" ;;
+    esac
+}
+
+# The history table each tool keeps (for the smoke check's row count).
+history_table() {
+    case $1 in
+    floor | floor1) echo floor_history ;;
+    plover) echo plover_migrations ;;
+    sqlx) echo _sqlx_migrations ;;
+    dbmate) echo schema_migrations ;;
+    confiture) echo tb_confiture ;;
+    esac
+}
+
+# The no-op commands timed with all migrations applied: "label|tool|command".
+noop_cmds() {
+    echo "floor: psql one query|floor|psql -X -q -d $(db_name floor) -c 'SELECT count(*) FROM floor_history'"
+    echo "plover up|plover|$PLOVER --database $(db_url plover) --dir $MIG/plover up"
+    echo "plover status|plover|$PLOVER --database $(db_url plover) --dir $MIG/plover status"
+    echo "sqlx migrate run|sqlx|$SQLX migrate run --no-dotenv --source $MIG/sqlx --database-url $(db_url sqlx)"
+    echo "sqlx migrate info|sqlx|$SQLX migrate info --no-dotenv --source $MIG/sqlx --database-url $(db_url sqlx)"
+    echo "dbmate up|dbmate|$DBMATE --url $(db_url dbmate) --migrations-dir $MIG/dbmate/db/migrations --no-dump-schema up"
+    echo "dbmate status|dbmate|$DBMATE --url $(db_url dbmate) --migrations-dir $MIG/dbmate/db/migrations status"
+    echo "confiture migrate up|confiture|$CONFITURE migrate up --database-url $(db_url confiture) --migrations-dir $MIG/confiture/db/migrations"
+    echo "confiture migrate status|confiture|$CONFITURE migrate status --database-url $(db_url confiture) --migrations-dir $MIG/confiture/db/migrations"
+}
+
+# Tools whose install (or smoke check) failed are listed in $RES/failed/<tool>.
+tool_ok() { [[ ! -e $RES/failed/$1 ]]; }
+mark_failed() {
+    mkdir -p "$RES/failed"
+    printf '%s\n' "$2" >"$RES/failed/$1"
+    warn "$1 is left out of the measurements: $(head -n 1 <<<"$2")"
+}
+
+drop_all_dbs() {
+    local tool
+    for tool in "${ALL_TOOLS[@]}" diag; do
+        psql_admin -c "DROP DATABASE IF EXISTS $(db_name "$tool") WITH (FORCE)" >/dev/null 2>&1 || true
+    done
+}

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# bench/run.sh: the whole benchmark in one command; writes bench/RESULTS.md.
+#
+#   1. installs the peers (sqlx-cli, dbmate, fraiseql-confiture) into bench/work/
+#   2. builds Plover (cargo build --release -p plover-cli)
+#   3. generates $BENCH_COUNT (1000) migrations in every tool's layout
+#   4. smoke-checks every tool once on a fresh database (all tables and history rows there)
+#   5. times every tool applying them all on a fresh database, $BENCH_APPLY_ROUNDS rounds,
+#      the tools interleaved and their order rotated each round
+#   6. times the no-ops (up and status with everything applied)
+#   7. diagnose.sh: where Plover's time goes
+#   8. report.py: bench/RESULTS.md
+# and drops its scratch databases (bench_*) when it ends, however it ends.
+# See bench/README.md for the settings.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 0
+fi
+
+cleanup() {
+    local status=$?
+    log "dropping the scratch databases"
+    drop_all_dbs
+    [[ $status -eq 0 ]] || warn "the benchmark failed (exit $status); logs are in ${LOGS#"$REPO_DIR"/}/"
+}
+trap cleanup EXIT
+
+# Records the load and the busiest processes: this machine is shared (2 cores), and what
+# else ran during a phase explains outliers.
+note_load() {
+    {
+        echo "## $1 at $(date -u +%FT%TZ): load average $(cut -d' ' -f1-3 /proc/loadavg)"
+        ps -eo pcpu,etime,args --sort=-pcpu | head -n 6 | cut -c1-160
+    } >>"$RES/load.txt"
+}
+
+# ---------------------------------------------------------------------------- prerequisites
+log "checking prerequisites"
+[[ $REPO_DIR != *[[:space:]]* ]] || die "the repository path has spaces; hyperfine -N cannot take it: $REPO_DIR"
+for tool in psql python3 cargo npm node; do
+    command -v "$tool" >/dev/null || die "$tool is needed and not on PATH"
+done
+if ! command -v hyperfine >/dev/null; then
+    [[ $(id -u) -eq 0 ]] || die "hyperfine is needed: apt-get install -y hyperfine"
+    log "installing hyperfine (apt-get install -y hyperfine)"
+    apt-get update -qq >/dev/null && apt-get install -y -qq hyperfine >/dev/null ||
+        die "could not install hyperfine with apt-get"
+fi
+psql_admin -c 'SELECT 1' >/dev/null ||
+    die "PostgreSQL is not reachable as $PGUSER@$PGHOST:$PGPORT (database postgres)"
+
+rm -rf "$RES" "$LOGS"
+mkdir -p "$RES/apply" "$RES/noop" "$LOGS"
+date -u +%FT%TZ >"$RES/started"
+note_load "start"
+
+# ---------------------------------------------------------------------------- peers, plover
+"$BENCH_DIR/install_peers.sh"
+
+log "building plover: cargo build --release -p plover-cli"
+for attempt in 1 2 3 4 5; do
+    if (cd "$REPO_DIR" && cargo build --release -p plover-cli) >"$LOGS/build.log" 2>&1; then
+        break
+    fi
+    [[ $attempt -lt 5 ]] || die "cargo build failed 5 times; see ${LOGS#"$REPO_DIR"/}/build.log"
+    warn "cargo build failed (another edit in progress?); retrying in 60 s: $(grep -m1 '^error' "$LOGS/build.log" || tail -n 1 "$LOGS/build.log")"
+    sleep 60
+done
+{
+    echo "commit $(git -C "$REPO_DIR" rev-parse HEAD)"
+    echo "uncommitted changes in crates/ at build time: $(git -C "$REPO_DIR" status --porcelain -- crates | wc -l) file(s)"
+} >"$RES/plover-build.txt"
+
+# ---------------------------------------------------------------------------- migrations
+log "generating $COUNT migrations"
+python3 "$BENCH_DIR/gen_migrations.py" "$MIG" --count "$COUNT"
+
+# ---------------------------------------------------------------------------- smoke check
+# Applies everything once per tool and checks the tables and history rows are all there. A
+# peer failing here is left out (and reported); the floor or Plover failing stops the run.
+check_applied() {
+    local tool=$1 tables rows
+    tables=$(psql_value "$tool" "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'bench\_t%'")
+    rows=$(psql_value "$tool" "SELECT count(*) FROM $(history_table "$tool")")
+    [[ $tables -eq $COUNT && $rows -eq $COUNT ]] ||
+        { echo "expected $COUNT tables and $COUNT history rows, found $tables tables and $rows rows"; return 1; }
+}
+
+for tool in "${ALL_TOOLS[@]}"; do
+    tool_ok "$tool" || continue
+    log "smoke check: $tool"
+    "$BENCH_DIR/reset_db.sh" "$tool"
+    smoke_log=$LOGS/smoke-$tool.log
+    if ! (cd "$WORK" && eval "$(apply_cmd "$tool")") >"$smoke_log" 2>&1 ||
+        ! check_applied "$tool" >>"$smoke_log" 2>&1; then
+        problem="failed on a fresh database: \`$(apply_cmd "$tool")\`:
+$(tail -n 25 "$smoke_log")"
+        case $tool in
+        floor | floor1 | plover) die "$tool $problem" ;;
+        *) mark_failed "$tool" "$problem" ;;
+        esac
+    fi
+done
+
+TOOLS=()
+for tool in "${ALL_TOOLS[@]}"; do tool_ok "$tool" && TOOLS+=("$tool"); done
+
+# rotate N ITEMS...: prints ITEMS starting at index N mod their count, one per line.
+rotate() {
+    local n=$1
+    shift
+    local items=("$@") i
+    for ((i = 0; i < ${#items[@]}; i++)); do
+        echo "${items[(i + n) % ${#items[@]}]}"
+    done
+}
+
+# ---------------------------------------------------------------------------- apply
+# One hyperfine call per round, one run per tool, each after a fresh database (--prepare,
+# untimed). Interleaving the tools keeps a burst of other activity on this shared machine
+# from landing on one tool's runs only.
+for ((round = 1; round <= APPLY_ROUNDS; round++)); do
+    log "apply round $round of $APPLY_ROUNDS: ${TOOLS[*]}"
+    note_load "apply round $round"
+    args=()
+    while read -r tool; do
+        args+=(--prepare "$BENCH_DIR/reset_db.sh $tool" --command-name "$tool" "$(apply_cmd "$tool")")
+    done < <(rotate $((round - 1)) "${TOOLS[@]}")
+    (cd "$WORK" && hyperfine -N --style basic --runs 1 --export-json "$RES/apply/round-$round.json" "${args[@]}") \
+        >>"$LOGS/apply.log" 2>&1 || die "an apply run failed; see ${LOGS#"$REPO_DIR"/}/apply.log"
+done
+for tool in "${TOOLS[@]}"; do
+    check_applied "$tool" >/dev/null || die "$tool's database is not fully applied after the timed runs"
+done
+
+# ---------------------------------------------------------------------------- no-op
+# With every migration applied (the last apply round left them so): up and status.
+mapfile -t NOOPS < <(noop_cmds)
+for ((round = 1; round <= NOOP_ROUNDS; round++)); do
+    log "no-op round $round of $NOOP_ROUNDS ($NOOP_RUNS runs of each command)"
+    note_load "no-op round $round"
+    args=()
+    while read -r index; do
+        IFS='|' read -r label tool command <<<"${NOOPS[index]}"
+        tool_ok "$tool" || continue
+        args+=(--command-name "$label" "$command")
+    done < <(rotate $((round - 1)) $(seq 0 $((${#NOOPS[@]} - 1))))
+    (cd "$WORK" && hyperfine -N --style basic --warmup 1 --runs "$NOOP_RUNS" \
+        --export-json "$RES/noop/round-$round.json" "${args[@]}") \
+        >>"$LOGS/noop.log" 2>&1 || die "a no-op run failed; see ${LOGS#"$REPO_DIR"/}/noop.log"
+done
+note_load "end of measurements"
+
+# ---------------------------------------------------------------------------- diagnosis, report
+"$BENCH_DIR/diagnose.sh"
+date -u +%FT%TZ >"$RES/finished"
+log "writing bench/RESULTS.md"
+python3 "$BENCH_DIR/report.py"
+log "done: bench/RESULTS.md"

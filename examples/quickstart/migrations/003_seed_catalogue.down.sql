@@ -1,0 +1,2 @@
+DELETE FROM books;
+DELETE FROM authors;
