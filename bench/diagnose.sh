@@ -35,7 +35,7 @@ else
 fi
 
 # The no-op taken apart: process start alone; connecting and asking with no files and no
-# history; the same with the 1000 files to read and parse (all pending); then the measured
+# history; the same with the generated files to read and parse (all pending); then the measured
 # no-ops, with TLS off (as in the comparison) and with Plover's default URL (sslmode=prefer,
 # which negotiates TLS when the server offers it, as this one does).
 log "diagnosis: the no-op step by step"
@@ -44,9 +44,9 @@ plain=$BASE_URL/$(db_name plover)
 hyperfine -N --style basic --warmup 2 --runs 20 --export-json "$DIAG/noop-breakdown.json" \
     --command-name "plover --version (process start only)" "$PLOVER --version" \
     --command-name "status: no files, empty database" "$PLOVER --database $(db_url diag) --dir $MIG/empty status" \
-    --command-name "status: 1000 files, empty database" "$PLOVER --database $(db_url diag) --dir $MIG/plover status" \
-    --command-name "status: 1000 files, 1000 applied" "$PLOVER --database $(db_url plover) --dir $MIG/plover status" \
-    --command-name "up: 1000 files, 1000 applied" "$PLOVER --database $(db_url plover) --dir $MIG/plover up" \
+    --command-name "status: $COUNT files, empty database" "$PLOVER --database $(db_url diag) --dir $MIG/plover status" \
+    --command-name "status: $COUNT files, $COUNT applied" "$PLOVER --database $(db_url plover) --dir $MIG/plover status" \
+    --command-name "up: $COUNT files, $COUNT applied" "$PLOVER --database $(db_url plover) --dir $MIG/plover up" \
     --command-name "status, default URL (TLS)" "$PLOVER --database $plain --dir $MIG/plover status" \
     --command-name "up, default URL (TLS)" "$PLOVER --database $plain --dir $MIG/plover up" \
     >"$LOGS/diagnose.log" 2>&1 || die "a diagnosis run failed; see ${LOGS#"$REPO_DIR"/}/diagnose.log"

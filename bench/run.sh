@@ -108,6 +108,15 @@ done
 TOOLS=()
 for tool in "${ALL_TOOLS[@]}"; do tool_ok "$tool" && TOOLS+=("$tool"); done
 
+# The exact commands, for RESULTS.md (hyperfine's JSON keeps only their names).
+{
+    printf 'prepare\t(before every apply run)\t%s\n' "$BENCH_DIR/reset_db.sh TOOL"
+    for tool in "${TOOLS[@]}"; do printf 'apply\t%s\t%s\n' "$tool" "$(apply_cmd "$tool")"; done
+    while IFS='|' read -r label tool command; do
+        tool_ok "$tool" && printf 'noop\t%s\t%s\n' "$label" "$command"
+    done < <(noop_cmds)
+} >"$RES/commands.tsv"
+
 # rotate N ITEMS...: prints ITEMS starting at index N mod their count, one per line.
 rotate() {
     local n=$1

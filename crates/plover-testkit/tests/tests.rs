@@ -23,3 +23,5 @@ mod postgres {
 mod sqlite {
     plover_testkit::conformance_tests!(plover_testkit::Backend::Sqlite);
 }
+
+mod tls;

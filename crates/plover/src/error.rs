@@ -97,6 +97,9 @@ impl Error {
     /// Wraps a failure of one of Plover's own queries.
     pub(crate) fn database(context: impl Into<String>) -> impl FnOnce(DriverError) -> Error {
         let context = context.into();
-        move |source| Error::Database { context, source: Box::new(source) }
+        move |source| Error::Database {
+            context,
+            source: Box::new(source),
+        }
     }
 }

@@ -69,7 +69,11 @@ fn print_table(report: &StatusReport, output: &Output) {
             State::Pending => style(state).yellow(),
             _ => style(state).red().bold(),
         };
-        let mut detail = m.applied_at.as_deref().map(whole_seconds).unwrap_or_default();
+        let mut detail = m
+            .applied_at
+            .as_deref()
+            .map(whole_seconds)
+            .unwrap_or_default();
         if let (Some(done), Some(total)) = (m.statements_done, m.statements_total) {
             detail = format!("{done} of {total} statements done; `plover up` resumes it");
         } else if m.baseline {
