@@ -55,6 +55,7 @@ psql_admin -c 'SELECT 1' >/dev/null ||
 rm -rf "$RES" "$LOGS"
 mkdir -p "$RES/apply" "$RES/noop" "$LOGS"
 date -u +%FT%TZ >"$RES/started"
+echo "$COUNT" >"$RES/count"
 note_load "start"
 
 # ---------------------------------------------------------------------------- peers, plover

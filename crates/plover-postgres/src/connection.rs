@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use futures::future::join_all;
 use plover_core::{
     Dialect, Driver, DriverError, LockAttempt, LockHolder, LockRequest, Row, Step, Value,
 };
@@ -11,6 +10,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage, Statement};
 
 use crate::error::{connect_error, from_postgres};
+use crate::pipeline::in_order;
 use crate::value::{Param, column};
 use crate::{POSTGRES, lock, tls, url};
 
@@ -102,8 +102,8 @@ impl Driver for PostgresDriver {
         self.server_version
     }
 
-    /// The steps are pipelined between `BEGIN` and `COMMIT`: a migration with its history row
-    /// costs one round trip. When a step fails the server aborts the transaction, the later
+    /// The steps are pipelined, in order, between `BEGIN` and `COMMIT`: a migration with its
+    /// history row costs one round trip. When a step fails the server aborts the transaction, the later
     /// steps fail with it, and the `COMMIT` rolls back.
     async fn transaction(&mut self, steps: &[Step<'_>]) -> Result<(), DriverError> {
         let mut prepared = Vec::with_capacity(steps.len());
@@ -120,24 +120,23 @@ impl Driver for PostgresDriver {
                 Step::Script(_) => Vec::new(),
             })
             .collect();
+        let mut requests = vec![Request::Simple("BEGIN")];
+        for ((step, statement), params) in steps.iter().zip(&prepared).zip(&params) {
+            requests.push(match (step, statement) {
+                (Step::Statement(..), Some(statement)) => Request::Prepared(statement, params),
+                (Step::Script(sql) | Step::Statement(sql, _), _) => Request::Simple(sql),
+            });
+        }
+        requests.push(Request::Simple("COMMIT"));
         let client = &self.client;
-        let runs = steps.iter().zip(&prepared).zip(&params).map(
-            |((step, statement), params)| async move {
-                match (step, statement) {
-                    (Step::Statement(..), Some(statement)) => {
-                        client.execute(statement, &refs(params)).await.map(drop)
-                    }
-                    (_, _) => client.batch_execute(script_text(step)).await,
-                }
-            },
-        );
-        let (begin, results, commit) = futures::join!(
-            client.batch_execute("BEGIN"),
-            join_all(runs),
-            client.batch_execute("COMMIT")
-        );
-        begin.map_err(|e| from_postgres(&e, None))?;
-        for (index, result) in results.into_iter().enumerate() {
+        let mut results = in_order(requests.into_iter().map(|r| send(client, r)).collect()).await;
+        let commit = results.pop().expect("COMMIT was sent");
+        let mut results = results.into_iter();
+        results
+            .next()
+            .expect("BEGIN was sent")
+            .map_err(|e| from_postgres(&e, None))?;
+        for (index, result) in results.enumerate() {
             if let Err(e) = result {
                 let sql = match steps[index] {
                     Step::Script(sql) | Step::Statement(sql, _) => sql,
@@ -211,9 +210,20 @@ impl Driver for PostgresDriver {
     }
 }
 
-fn script_text<'a>(step: &Step<'a>) -> &'a str {
-    match step {
-        Step::Script(sql) | Step::Statement(sql, _) => sql,
+/// One request of a pipelined transaction.
+enum Request<'a> {
+    /// A simple-protocol query: one or more statements, no parameters.
+    Simple(&'a str),
+    /// A prepared statement with its parameters.
+    Prepared(&'a Statement, &'a [Param<'a>]),
+}
+
+async fn send(client: &Client, request: Request<'_>) -> Result<(), tokio_postgres::Error> {
+    match request {
+        Request::Simple(sql) => client.batch_execute(sql).await,
+        Request::Prepared(statement, params) => {
+            client.execute(statement, &refs(params)).await.map(drop)
+        }
     }
 }
 

@@ -20,6 +20,7 @@ mod connection;
 mod dialect;
 mod error;
 mod lock;
+mod pipeline;
 mod tls;
 pub mod url;
 mod value;

@@ -57,11 +57,15 @@ fn failure(session: &Session, error: plover::Error) -> Failure {
         .iter()
         .find(|m| Some(m.version.0) == version)
         .map(|m| m.up.transaction);
-    let aftermath = match mode {
-        Some(TransactionMode::None) => {
-            "the statements before it are committed and recorded; fix the statement and run `plover up` to resume there"
+    let aftermath = match (mode, version) {
+        (Some(TransactionMode::None), Some(version)) => format!(
+            "the statements before it are committed and recorded; once the cause is fixed, \
+             `plover up` resumes at this statement (if the fix edits the file, record it first \
+             with `plover accept {version} --reason \"...\"`)"
+        ),
+        _ => {
+            "it was rolled back: none of it is applied; fix it and run `plover up` again".to_owned()
         }
-        _ => "it was rolled back: none of it is applied; fix it and run `plover up` again",
     };
     failure.message.push_str(&format!("\n  {aftermath}"));
     if let Some(applied) = failure.details["applied"]

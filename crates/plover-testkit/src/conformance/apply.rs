@@ -249,3 +249,44 @@ pub async fn status_shows_every_state(db: &TestDb) {
     );
     assert!(status.lock_holder.is_none());
 }
+
+/// Hundreds of statements in one migration still commit, or fail, as one.
+pub async fn a_long_migration_is_still_one_transaction(db: &TestDb) {
+    let mut sql = String::from("CREATE TABLE many (n integer);\n");
+    for n in 0..300 {
+        sql.push_str(&format!("INSERT INTO many VALUES ({n});\n"));
+    }
+    let failing = Fixture::new().file(
+        "001_many.sql",
+        &format!("{sql}INSERT INTO nowhere VALUES (1);\n"),
+    );
+    let mut conn = db.connect().await;
+    let error = failing
+        .migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::MigrationFailed {
+                line: Some(302),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        !has_table(conn.as_mut(), "many").await,
+        "nothing of the failed migration stays"
+    );
+    assert_eq!(count(conn.as_mut(), "plover_migrations").await, 0);
+
+    let passing = Fixture::new().file("001_many.sql", &sql);
+    passing
+        .migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(count(conn.as_mut(), "many").await, 300);
+}

@@ -25,6 +25,7 @@ macro_rules! conformance_tests {
             apply::up_to_a_target_version,
             apply::a_failed_migration_rolls_back_with_its_history_row,
             apply::a_self_wrapped_file_runs_as_one_transaction,
+            apply::a_long_migration_is_still_one_transaction,
             apply::every_layout_applies_alike,
             apply::the_history_table_can_live_elsewhere,
             apply::status_shows_every_state,

@@ -115,6 +115,34 @@ pub async fn a_half_applied_migration_whose_file_changed_is_refused(db: &TestDb)
         states(&dir.migrator().status(conn.as_mut()).await.unwrap()),
         ["1:modified"]
     );
+
+    // The way out: accept the fixed file, and `up` resumes at the failed statement.
+    dir.migrator()
+        .accept(
+            conn.as_mut(),
+            plover::Version(1),
+            "fixed the insert",
+            &mut Silent,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        states(&dir.migrator().status(conn.as_mut()).await.unwrap()),
+        ["1:partial"]
+    );
+    dir.migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(conn.as_mut(), "s").await,
+        1,
+        "the first statement did not run again"
+    );
+    assert_eq!(
+        states(&dir.migrator().status(conn.as_mut()).await.unwrap()),
+        ["1:applied"]
+    );
 }
 
 pub async fn transaction_control_inside_a_file_is_refused(db: &TestDb) {

@@ -1,0 +1,414 @@
+#!/usr/bin/env python3
+"""Writes bench/RESULTS.md from the measurements run.sh left in bench/work/results/.
+
+Every number in RESULTS.md comes from those files (or from asking the machine and the
+tools themselves); nothing is typed in by hand. Run by run.sh; it can be rerun alone to
+re-render the last measurements.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+WORK = Path(os.environ.get("BENCH_WORK", BENCH / "work"))
+RES = WORK / "results"
+OUT = BENCH / "RESULTS.md"
+
+PEERS = ["sqlx", "dbmate", "confiture"]
+LABELS = {
+    "floor": "floor: psql, one session, per-statement round trips",
+    "floor1": "pipelined floor: psql, one round trip per migration",
+    "plover": "plover up",
+    "sqlx": "sqlx migrate run",
+    "dbmate": "dbmate up --no-dump-schema",
+    "confiture": "confiture migrate up",
+}
+# What the issue says this machine measured before Plover existed (context only).
+HISTORICAL = "floor ~1.3 s, dbmate ~0.5 s over it, Confiture ~2.5 s over it"
+NOOP_TARGET_MS = 100.0
+OVERHEAD_TARGET_RATIO = 0.5
+
+
+# --------------------------------------------------------------------------- helpers
+def sh(*args: str, env_extra: dict[str, str] | None = None) -> str:
+    """A command's first output line, or why it could not run."""
+    try:
+        done = subprocess.run(
+            args, capture_output=True, text=True, timeout=60,
+            env={**os.environ, **(env_extra or {})},
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"({error})"
+    text = (done.stdout or done.stderr).strip()
+    return text.splitlines()[0] if text else f"(exit {done.returncode}, no output)"
+
+
+def psql(query: str) -> str:
+    return sh("psql", "-X", "-A", "-t", "-d", "postgres", "-c", query)
+
+
+def load_rounds(phase: str) -> dict[str, list[float]]:
+    """name -> every timed run (seconds), across the rounds of a phase, in round order."""
+    times: dict[str, list[float]] = {}
+    for path in sorted((RES / phase).glob("round-*.json"), key=lambda p: int(p.stem.split("-")[1])):
+        for result in json.loads(path.read_text())["results"]:
+            times.setdefault(result["command"], []).extend(result["times"])
+    return times
+
+
+def load_apply_by_round() -> list[dict[str, float]]:
+    rounds = []
+    for path in sorted((RES / "apply").glob("round-*.json"), key=lambda p: int(p.stem.split("-")[1])):
+        rounds.append({r["command"]: r["times"][0] for r in json.loads(path.read_text())["results"]})
+    return rounds
+
+
+def secs(value: float) -> str:
+    return f"{value:.2f} s"
+
+
+def signed(value: float) -> str:
+    return f"{value:+.2f} s"
+
+
+def ms(value: float) -> str:
+    return f"{value * 1000:.1f} ms"
+
+
+def met(ok: bool) -> str:
+    return "**met**" if ok else "**MISSED**"
+
+
+def read(path: Path, default: str = "") -> str:
+    return path.read_text().strip() if path.exists() else default
+
+
+# --------------------------------------------------------------------------- sections
+def machine() -> list[str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
+    mem_kib = int(re.search(r"^MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text(), re.M).group(1))
+    settings = psql(
+        "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name) "
+        "FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'wal_sync_method', "
+        "'full_page_writes', 'shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'ssl')"
+    )
+    return [
+        "## Machine",
+        "",
+        f"- CPU: {model.group(1) if model else platform.processor()}, {os.cpu_count()} cores (`nproc`)",
+        f"- RAM: {mem_kib / 1024 / 1024:.1f} GiB",
+        f"- OS: {platform.system()} {platform.release()}",
+        f"- PostgreSQL: {psql('SELECT version()')}",
+        f"- Server settings: {settings}",
+        f"- Run: {read(RES / 'started')} to {read(RES / 'finished')} (UTC)",
+        f"- Plover: `{sh(str(REPO / 'target/release/plover'), '--version')}`, built from "
+        + "; ".join(read(RES / "plover-build.txt").splitlines()),
+        f"- Peers: `{sh(str(WORK / 'cargo/bin/sqlx'), '--version')}`, "
+        f"`{dbmate_version()}`, `{sh(str(WORK / 'venv/bin/confiture'), '--version')}`; "
+        f"`{sh('psql', '--version')}`, `{sh('hyperfine', '--version')}`",
+        "",
+    ]
+
+
+def dbmate_version() -> str:
+    bins = list((WORK / "node/node_modules/@dbmate").glob("*/bin/dbmate"))
+    return sh(str(bins[0]), "--version") if bins else "dbmate (not installed)"
+
+
+def commands() -> list[str]:
+    rows = [line.split("\t", 2) for line in read(RES / "commands.tsv").splitlines() if line]
+    home = str(REPO) + "/"
+    lines = [
+        "## Exact commands",
+        "",
+        "One command runs everything: `bench/run.sh` (see bench/README.md). Paths below are",
+        f"relative to the repository ({REPO}); every command runs with `PGHOST={os.environ.get('PGHOST', '127.0.0.1')}`",
+        f"`PGPORT={os.environ.get('PGPORT', '5432')}` `PGUSER={os.environ.get('PGUSER', 'postgres')}` `PGSSLMODE=disable`",
+        "in its environment and its working directory in `bench/work/`; hyperfine runs them without",
+        "a shell (`-N`) and discards their output. TLS is off for every tool: the sqlx-cli build",
+        "the issue asks for (`--features postgres`) cannot do TLS, so plaintext is the transport",
+        "all of them share (Plover's default URL, which negotiates TLS here, is measured under",
+        "*Where Plover's time goes*).",
+        "",
+        "```",
+    ]
+    for phase, name, command in rows:
+        lines.append(f"# {phase}: {name}")
+        lines.append(command.replace(home, ""))
+    lines += [
+        "```",
+        "",
+        "- Apply: `BENCH_APPLY_ROUNDS` rounds of one `hyperfine -N --runs 1 --prepare 'bench/reset_db.sh TOOL' ...`",
+        "  call with every tool in it, the order rotated each round, so the tools are interleaved",
+        "  and a burst of other work on this shared machine cannot land on one tool's runs only.",
+        "  The prepare step (untimed) drops and recreates the tool's database and runs `CHECKPOINT`.",
+        "- No-op: `BENCH_NOOP_ROUNDS` rounds of `hyperfine -N --warmup 1 --runs BENCH_NOOP_RUNS` with every",
+        "  no-op command, rotated the same way, against the databases the last apply round left",
+        "  fully applied. Wall time includes process start.",
+        "",
+    ]
+    return lines
+
+
+def failures() -> list[str]:
+    failed = sorted((RES / "failed").glob("*")) if (RES / "failed").exists() else []
+    if not failed:
+        return ["All three peers installed and ran; none is missing from the tables.", ""]
+    lines = ["### Peers that could not be measured", ""]
+    for path in failed:
+        lines += [f"**{path.name}** {path.read_text().splitlines()[0]}", "", "```", *path.read_text().splitlines()[1:], "```", ""]
+    return lines
+
+
+def apply_section(apply: dict[str, list[float]], rounds: list[dict[str, float]]) -> tuple[list[str], dict]:
+    count = read(RES / "count", "1000")
+    med = {tool: statistics.median(times) for tool, times in apply.items()}
+    floor = med["floor"]
+
+    def paired(tool: str, base: str = "floor") -> float:
+        return statistics.median(r[tool] - r[base] for r in rounds if tool in r and base in r)
+
+    lines = [
+        f"## Applying {count} migrations on a fresh database",
+        "",
+        f"Median of {len(rounds)} runs each (one per round). Overhead = the tool's median minus the floor's",
+        "median; the paired column is the median of the per-round differences (each round runs",
+        "every tool once, back to back, so it cancels slow drifts of the machine).",
+        "",
+        "| tool | median | min | max | runs | overhead over floor | paired overhead | over pipelined floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for tool in ["floor", "floor1", "plover", *PEERS]:
+        if tool not in apply:
+            continue
+        times = apply[tool]
+        over = "—" if tool == "floor" else signed(med[tool] - floor)
+        pair = "—" if tool == "floor" else signed(paired(tool))
+        over1 = "—" if tool in ("floor", "floor1") or "floor1" not in med else signed(med[tool] - med["floor1"])
+        lines.append(
+            f"| {LABELS[tool]} | {secs(med[tool])} | {secs(min(times))} | {secs(max(times))} | {len(times)} "
+            f"| {over} | {pair} | {over1} |"
+        )
+    peers = {p: med[p] - floor for p in PEERS if p in med}
+    plover_over = med["plover"] - floor
+    facts = {"plover_over": plover_over, "floor": floor, "med": med}
+    lines.append("")
+    if peers:
+        best = min(peers, key=peers.get)
+        best_over = peers[best]
+        ratio = plover_over / best_over if best_over > 0 else float("nan")
+        ok = plover_over <= OVERHEAD_TARGET_RATIO * best_over
+        facts.update(best=best, best_over=best_over, ratio=ratio, apply_ok=ok)
+        lines += [
+            f"- Plover's overhead: {signed(plover_over)}; the lowest peer overhead: {best} {signed(best_over)}; "
+            f"ratio {ratio:.2f} (target: at most {OVERHEAD_TARGET_RATIO}) — {met(ok)}.",
+        ]
+        if plover_over < 0:
+            lines.append(
+                "  Plover's overhead is negative: it is faster than the floor, because it sends each"
+                " migration (BEGIN, statements, history INSERT, COMMIT) as one pipelined round trip,"
+                " while psql waits for every statement's answer before sending the next; the"
+                " pipelined floor, which does what Plover does from psql, is the stricter baseline"
+                f" (Plover over it: {signed(med['plover'] - med['floor1'])})."
+            )
+        for peer, over in sorted(peers.items(), key=lambda kv: kv[1]):
+            lines.append(f"- {peer}: overhead {signed(over)}, {med[peer] / med['plover']:.2f}× Plover's wall time.")
+    else:
+        facts["apply_ok"] = None
+        lines.append("- No peer could be measured, so the overhead target cannot be judged (see below).")
+    lines += [
+        f"- For context only (not measured in this run): the issue's earlier numbers on this machine were {HISTORICAL}.",
+        "  This run's floor differs from that; the ratios above compare tools measured side by side in one run.",
+        "",
+    ]
+    return lines, facts
+
+
+def noop_section(noop: dict[str, list[float]]) -> tuple[list[str], dict]:
+    count = read(RES / "count", "1000")
+    lines = [
+        f"## No-ops with {count} migrations applied",
+        "",
+        f"Median wall time, process start included ({NOOP_TARGET_MS:.0f} ms target for Plover's up and status).",
+        "",
+        "| command | median | min | max | runs | target |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    facts = {}
+    for label, times in noop.items():
+        median = statistics.median(times)
+        target = ""
+        if label in ("plover up", "plover status"):
+            ok = median * 1000 < NOOP_TARGET_MS
+            facts[label] = (median, ok)
+            target = f"< {NOOP_TARGET_MS:.0f} ms: {met(ok)}"
+        lines.append(f"| `{label}` | {ms(median)} | {ms(min(times))} | {ms(max(times))} | {len(times)} | {target} |")
+    lines.append("")
+    return lines, facts
+
+
+def strace_summary(path: Path) -> dict[str, tuple[int, float]]:
+    """syscall -> (calls, seconds) from `strace -c` output."""
+    calls = {}
+    for line in read(path).splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and re.match(r"^[\d.]+$", parts[0]) and parts[-1] != "total":
+            try:
+                calls[parts[-1]] = (int(parts[3]), float(parts[1]))
+            except ValueError:
+                continue
+    return calls
+
+
+def diagnosis(facts: dict) -> list[str]:
+    diag = RES / "diag"
+    lines = ["## Where Plover's time goes", ""]
+    if not diag.exists():
+        return lines + ["(diagnose.sh did not run)", ""]
+    events = [json.loads(line) for line in read(diag / "up.jsonl").splitlines() if line.strip()]
+    applied = [e["elapsed_ms"] for e in events if e.get("event") == "migration-applied"]
+    done = next((e for e in events if e.get("event") == "done"), None)
+    wall = float(read(diag / "up.wall_ms", "nan"))
+    if applied and done:
+        total = sum(applied)
+        q = statistics.quantiles(applied, n=10)
+        lines += [
+            f"**Applying** (`plover --json up`, one more fresh database, not part of the medians above):",
+            "",
+            f"- wall time {wall / 1000:.2f} s; Plover's own `done.elapsed_ms` (from taking the lock to the"
+            f" end) {done['elapsed_ms'] / 1000:.2f} s; the {len(applied)} migrations' `elapsed_ms` add up to"
+            f" {total / 1000:.2f} s.",
+            f"- so: start, reading and parsing the files, connecting and locating the history table take"
+            f" {(wall - done['elapsed_ms']) / 1000:.3f} s; locking, reading the history and planning take"
+            f" {(done['elapsed_ms'] - total) / 1000:.3f} s; the migrations themselves (statements + history"
+            f" row, one transaction each) take {total / wall:.0%} of the wall time.",
+            f"- per migration: median {statistics.median(applied):.2f} ms, p10 {q[0]:.2f} ms, p90 {q[-1]:.2f} ms,"
+            f" max {max(applied):.2f} ms; first {applied[0]:.2f} ms, last {applied[-1]:.2f} ms.",
+        ]
+        med = facts.get("med", {})
+        if "floor1" in med:
+            per = med["floor1"] / len(applied) * 1000
+            lines.append(
+                f"- the pipelined floor spends {per:.2f} ms per migration end to end (its median over"
+                f" {len(applied)}), so what is left for Plover to win is the server's DDL and commit time,"
+                " not client work."
+            )
+    calls = strace_summary(diag / "up.strace.txt")
+    if calls and applied:
+        net = {k: v for k, v in calls.items() if k in ("sendto", "recvfrom", "write", "read", "epoll_wait", "openat", "fsync", "futex")}
+        rendered = ", ".join(f"{k} {c} ({c / len(applied):.1f}/migration)" for k, (c, _) in sorted(net.items()))
+        lines.append(f"- `strace -f -c` of the same apply: {rendered}. "
+                     "sendto ≈ one per migration confirms one round trip per migration.")
+    lines.append("")
+
+    breakdown = diag / "noop-breakdown.json"
+    if breakdown.exists():
+        results = json.loads(breakdown.read_text())["results"]
+        lines += [
+            "**The no-op taken apart** (hyperfine, 20 runs each after 2 warm-ups; each row adds one thing):",
+            "",
+            "| step | median | min | user + sys CPU |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for r in results:
+            lines.append(
+                f"| `{r['command']}` | {ms(r['median'])} | {ms(r['min'])} | {ms(r['user'] + r['system'])} |"
+            )
+        by = {r["command"]: r["median"] for r in results}
+        keys = list(by)
+        if len(keys) >= 7:
+            start, connect, files, hist, up, tls_status, tls_up = (by[k] for k in keys[:7])
+            lines += [
+                "",
+                f"- process start: {ms(start)}; connecting and the catalog/history queries with nothing to read:"
+                f" {ms(connect - start)}; reading and parsing the migration files (and planning them):"
+                f" {ms(files - connect)}; reading {read(RES / 'count', '1000')} history rows and printing"
+                f" the table: {ms(hist - files)}; `up` vs `status` with everything applied: {ms(up - hist)}.",
+                f"- Plover's default URL (no `sslmode`, so `prefer`) negotiates TLS with this server:"
+                f" {ms(tls_status - hist)} more for status and {ms(tls_up - up)} more for up than with"
+                " `sslmode=disable`.",
+            ]
+        calls = strace_summary(diag / "noop-status.strace.txt")
+        if calls:
+            top = sorted(calls.items(), key=lambda kv: -kv[1][0])[:6]
+            lines.append("- `strace -f -c` of `plover status` (all applied), most frequent calls: "
+                         + ", ".join(f"{k} {c}" for k, (c, _) in top) + ".")
+        lines.append("")
+    return lines
+
+
+def load_notes() -> list[str]:
+    text = read(RES / "load.txt")
+    if not text:
+        return []
+    averages = [line[3:] for line in text.splitlines() if line.startswith("## ")]
+    return [
+        "## Other activity during the run",
+        "",
+        "This machine has 2 cores and is shared (another engineer builds and tests while this runs);",
+        "the load average at each phase, from /proc/loadavg (the busiest processes are in",
+        "bench/work/results/load.txt):",
+        "",
+        *[f"- {a}" for a in averages],
+        "",
+    ]
+
+
+def main() -> None:
+    apply = load_rounds("apply")
+    rounds = load_apply_by_round()
+    noop = load_rounds("noop")
+    if "floor" not in apply or "plover" not in apply:
+        raise SystemExit("report.py: no apply measurements of the floor and Plover in bench/work/results/apply")
+    apply_lines, facts = apply_section(apply, rounds)
+    noop_lines, noop_facts = noop_section(noop)
+
+    headline = ["## Headline", ""]
+    med = facts["med"]
+    headline.append(
+        f"- Applying {read(RES / 'count', '1000')} migrations: floor {secs(med['floor'])}, Plover {secs(med['plover'])}"
+        f" (overhead {signed(facts['plover_over'])})"
+        + "".join(f", {p} {secs(med[p])} ({signed(med[p] - med['floor'])})" for p in PEERS if p in med)
+        + "."
+    )
+    if facts.get("apply_ok") is not None:
+        headline.append(
+            f"- Target 1, Plover's overhead at most half the lowest peer's ({facts['best']}, {signed(facts['best_over'])}):"
+            f" ratio {facts['ratio']:.2f} — {met(facts['apply_ok'])}."
+        )
+    for label in ("plover up", "plover status"):
+        if label in noop_facts:
+            median, ok = noop_facts[label]
+            headline.append(f"- Target 2, no-op `{label}` with everything applied under {NOOP_TARGET_MS:.0f} ms: {ms(median)} — {met(ok)}.")
+    headline.append("")
+
+    lines = [
+        "# Benchmark: versioned migrations on PostgreSQL",
+        "",
+        "Written by `bench/run.sh` (via bench/report.py) from the measurements of one run; do not edit",
+        "by hand, rerun instead. Raw data: bench/work/results/ (gitignored).",
+        "",
+        *headline,
+        *machine(),
+        *apply_lines,
+        *failures(),
+        *noop_lines,
+        *diagnosis(facts),
+        *commands(),
+        *load_notes(),
+    ]
+    OUT.write_text("\n".join(lines).rstrip() + "\n")
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+//! Sending requests in a fixed order without waiting for each answer.
+//!
+//! tokio-postgres writes a request when its future is first polled and matches answers to
+//! requests in order. [`in_order`] polls every future once, in order, before polling any a
+//! second time, so `BEGIN`, the statements and `COMMIT` reach the server exactly in that order
+//! in one round trip. (`join_all` does this today too, but only as an implementation detail,
+//! which a transaction's integrity must not rest on.)
+
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::Poll;
+
+use futures::future::{MaybeDone, maybe_done};
+
+/// Runs `futures` to completion, first polls in order, and returns their outputs in order.
+pub async fn in_order<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut slots: Vec<Pin<Box<MaybeDone<F>>>> = futures
+        .into_iter()
+        .map(|f| Box::pin(maybe_done(f)))
+        .collect();
+    poll_fn(|cx| {
+        let mut pending = false;
+        for slot in &mut slots {
+            pending |= slot.as_mut().poll(cx).is_pending();
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    slots
+        .iter_mut()
+        .map(|slot| slot.as_mut().take_output().expect("every future completed"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn first_polls_happen_in_order_and_outputs_keep_it() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let futures: Vec<_> = (0..100)
+            .map(|i| {
+                let log = log.clone();
+                async move {
+                    log.lock().unwrap().push(i);
+                    tokio::task::yield_now().await;
+                    i * 2
+                }
+            })
+            .collect();
+        let outputs = in_order(futures).await;
+        assert_eq!(*log.lock().unwrap(), (0..100).collect::<Vec<_>>());
+        assert_eq!(outputs, (0..100).map(|i| i * 2).collect::<Vec<_>>());
+    }
+}
