@@ -40,7 +40,7 @@ pub async fn connect(url: &str) -> Result<SqliteDriver, DriverError> {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         ),
     }
-    .map_err(|e| DriverError::new(ErrorKind::Connect, format!("cannot open {location:?}: {e}")))?;
+    .map_err(|e| DriverError::new(ErrorKind::Connect, format!("cannot open {location}: {e}")))?;
     connection
         .busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| DriverError::new(ErrorKind::Connect, e.to_string()))?;

@@ -13,6 +13,15 @@ pub enum Location {
     Memory,
 }
 
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::File(path) => write!(f, "the SQLite file {}", path.display()),
+            Location::Memory => f.write_str("an in-memory SQLite database"),
+        }
+    }
+}
+
 /// Parses `sqlite:path`, `sqlite://relative/path`, `sqlite:///absolute/path` or
 /// `sqlite::memory:`.
 pub fn parse(url: &str) -> Result<Location, DriverError> {

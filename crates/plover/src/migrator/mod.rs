@@ -4,7 +4,6 @@ mod admin;
 mod history;
 mod lock;
 mod options;
-pub use lock::request as lock_request;
 mod report;
 mod run;
 
@@ -18,6 +17,7 @@ use plover_core::status::{Entry, status};
 use plover_core::{Driver, Event, Migration, Script, Version};
 
 use history::History;
+pub use lock::request as lock_request;
 pub use options::{DEFAULT_HISTORY_TABLE, Options};
 pub use report::{
     AcceptReport, BaselineReport, Done, MigrationStatus, Plan, PlannedStep, RunReport,
