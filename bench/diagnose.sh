@@ -6,22 +6,51 @@
 #   up.jsonl, up.wall_ms     `plover --json up` on a fresh database: per-migration elapsed_ms
 #                            (statements + history row, as Plover times them) against the
 #                            process's wall time
-#   up.strace.txt            `strace -f -c` of the same: system calls, i.e. round trips
+#   up.server.txt            the same run's server-side time (history table's execution_ms)
+#   commit-cost.json         the pipelined floor with synchronous_commit on and off
+#   up.strace.txt            `strace -f -c` of plover up on a fresh database: system calls,
+#                            i.e. round trips
 #   noop-status.strace.txt   `strace -f -c` of `plover status` with everything applied
 #   noop-breakdown.json      hyperfine: the no-op taken apart step by step (see below)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DIAG=$RES/diag
 rm -rf "$DIAG"
-mkdir -p "$DIAG" "$MIG/empty"
+mkdir -p "$DIAG" "$MIG/empty" "$LOGS"
+: >"$LOGS/diagnose.log"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+COUNT=$(find "$MIG/plover" -maxdepth 1 -name '*.sql' 2>/dev/null | wc -l)
+
+# Run alone (not from run.sh), it brings bench_plover up to date itself and drops the
+# scratch databases when it ends.
+if [[ -z ${BENCH_FROM_RUN:-} ]]; then
+    trap drop_all_dbs EXIT
+    [[ -d $MIG/plover ]] || die "no generated migrations in $MIG: run bench/run.sh first"
+    psql_value plover 'SELECT 1' >/dev/null 2>&1 || "$BENCH_DIR/reset_db.sh" plover
+    "$PLOVER" --quiet --database "$(db_url plover)" --dir "$MIG/plover" up
+fi
 
 log "diagnosis: plover --json up on a fresh database"
 "$BENCH_DIR/reset_db.sh" diag
 started=$(now_ms)
 "$PLOVER" --json --database "$(db_url diag)" --dir "$MIG/plover" up >"$DIAG/up.jsonl"
 echo $(($(now_ms) - started)) >"$DIAG/up.wall_ms"
+# execution_ms: BEGIN to the history INSERT, measured by the server (whole milliseconds).
+psql_value diag "SELECT sum(execution_ms), percentile_cont(0.5) WITHIN GROUP (ORDER BY execution_ms) FROM plover_migrations" \
+    >"$DIAG/up.server.txt"
+
+# How much of a migration is the commit waiting for the disk: the pipelined floor with
+# synchronous_commit on (as measured) and off (this session only; the server is unchanged).
+log "diagnosis: the commit's cost (pipelined floor, synchronous_commit on and off)"
+floor1=$(apply_cmd floor1)
+floor1=${floor1/$(db_name floor1)/$(db_name diag)}
+hyperfine -N --style basic --runs 3 --export-json "$DIAG/commit-cost.json" \
+    --prepare "$BENCH_DIR/reset_db.sh diag" --command-name "pipelined floor" "$floor1" \
+    --prepare "$BENCH_DIR/reset_db.sh diag" --command-name "pipelined floor, synchronous_commit=off" \
+    "env PGOPTIONS=-csynchronous_commit=off $floor1" \
+    >>"$LOGS/diagnose.log" 2>&1 || die "a diagnosis run failed; see ${LOGS#"$REPO_DIR"/}/diagnose.log"
 
 if command -v strace >/dev/null; then
     log "diagnosis: strace -f -c of plover up (fresh database) and plover status (all applied)"
@@ -49,4 +78,4 @@ hyperfine -N --style basic --warmup 2 --runs 20 --export-json "$DIAG/noop-breakd
     --command-name "up: $COUNT files, $COUNT applied" "$PLOVER --database $(db_url plover) --dir $MIG/plover up" \
     --command-name "status, default URL (TLS)" "$PLOVER --database $plain --dir $MIG/plover status" \
     --command-name "up, default URL (TLS)" "$PLOVER --database $plain --dir $MIG/plover up" \
-    >"$LOGS/diagnose.log" 2>&1 || die "a diagnosis run failed; see ${LOGS#"$REPO_DIR"/}/diagnose.log"
+    >>"$LOGS/diagnose.log" 2>&1 || die "a diagnosis run failed; see ${LOGS#"$REPO_DIR"/}/diagnose.log"

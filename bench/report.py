@@ -169,6 +169,24 @@ def failures() -> list[str]:
     return lines
 
 
+def judge(plover_over: float, best_over: float) -> tuple[bool, str, str]:
+    """Target 1: Plover's overhead at most half the lowest peer's."""
+    if best_over > 0:
+        ratio = plover_over / best_over
+        return (
+            ratio <= OVERHEAD_TARGET_RATIO,
+            f"{ratio:.2f}",
+            f"target: at most {OVERHEAD_TARGET_RATIO}",
+        )
+    # A peer at or below the floor leaves no overhead to halve: the closest meaningful
+    # reading is that Plover must not be slower than that peer.
+    return (
+        plover_over <= best_over,
+        "n/a (the lowest peer overhead is not positive)",
+        "judged as: Plover's overhead must not exceed that peer's",
+    )
+
+
 def apply_section(apply: dict[str, list[float]], rounds: list[dict[str, float]]) -> tuple[list[str], dict]:
     count = read(RES / "count", "1000")
     med = {tool: statistics.median(times) for tool, times in apply.items()}
@@ -205,12 +223,11 @@ def apply_section(apply: dict[str, list[float]], rounds: list[dict[str, float]])
     if peers:
         best = min(peers, key=peers.get)
         best_over = peers[best]
-        ratio = plover_over / best_over if best_over > 0 else float("nan")
-        ok = plover_over <= OVERHEAD_TARGET_RATIO * best_over
-        facts.update(best=best, best_over=best_over, ratio=ratio, apply_ok=ok)
+        ok, ratio_text, rule = judge(plover_over, best_over)
+        facts.update(best=best, best_over=best_over, ratio_text=ratio_text, apply_ok=ok)
         lines += [
             f"- Plover's overhead: {signed(plover_over)}; the lowest peer overhead: {best} {signed(best_over)}; "
-            f"ratio {ratio:.2f} (target: at most {OVERHEAD_TARGET_RATIO}) — {met(ok)}.",
+            f"ratio {ratio_text} — {met(ok)} ({rule}).",
         ]
         if plover_over < 0:
             lines.append(
@@ -294,20 +311,37 @@ def diagnosis(facts: dict) -> list[str]:
             f"- per migration: median {statistics.median(applied):.2f} ms, p10 {q[0]:.2f} ms, p90 {q[-1]:.2f} ms,"
             f" max {max(applied):.2f} ms; first {applied[0]:.2f} ms, last {applied[-1]:.2f} ms.",
         ]
-        med = facts.get("med", {})
-        if "floor1" in med:
-            per = med["floor1"] / len(applied) * 1000
+        server = read(diag / "up.server.txt").split("|")
+        if len(server) == 2:
+            server_sum, server_median = float(server[0]), float(server[1])
             lines.append(
-                f"- the pipelined floor spends {per:.2f} ms per migration end to end (its median over"
-                f" {len(applied)}), so what is left for Plover to win is the server's DDL and commit time,"
-                " not client work."
+                f"- inside the server, from BEGIN to the history INSERT (the history table's"
+                f" `execution_ms`, which PostgreSQL measures; whole milliseconds): {server_sum / 1000:.2f} s in all,"
+                f" median {server_median:.0f} ms per migration. The remaining {(total - server_sum) / 1000:.2f} s"
+                f" of the migrations' time ({(total - server_sum) / len(applied):.2f} ms each) is the COMMIT"
+                " (flushing WAL to disk) plus the round trip and Plover's own work."
             )
+        sync = diag / "commit-cost.json"
+        if sync.exists():
+            by = {r["command"]: r for r in json.loads(sync.read_text())["results"]}
+            on, off = by.get("pipelined floor"), by.get("pipelined floor, synchronous_commit=off")
+            if on and off:
+                lines.append(
+                    f"- the commit's disk flush, measured on the pipelined floor ({len(on['times'])} runs each):"
+                    f" {secs(on['median'])} with `synchronous_commit=on`, {secs(off['median'])} with `off`, i.e."
+                    f" {(on['median'] - off['median']) / len(applied) * 1000:.2f} ms per migration is waiting for"
+                    " the disk, a cost every tool here pays and none can avoid while each migration commits alone."
+                )
     calls = strace_summary(diag / "up.strace.txt")
     if calls and applied:
         net = {k: v for k, v in calls.items() if k in ("sendto", "recvfrom", "write", "read", "epoll_wait", "openat", "fsync", "futex")}
         rendered = ", ".join(f"{k} {c} ({c / len(applied):.1f}/migration)" for k, (c, _) in sorted(net.items()))
-        lines.append(f"- `strace -f -c` of the same apply: {rendered}. "
-                     "sendto ≈ one per migration confirms one round trip per migration.")
+        sends = calls.get("sendto", (0, 0.0))[0] / len(applied)
+        verdict = (
+            "about one sendto per migration: each migration goes out as one write (one round trip)"
+            if sends < 2 else "more than one sendto per migration: more than one round trip each"
+        )
+        lines.append(f"- `strace -f -c` of the same apply: {rendered}; {verdict}.")
     lines.append("")
 
     breakdown = diag / "noop-breakdown.json"
@@ -332,7 +366,8 @@ def diagnosis(facts: dict) -> list[str]:
                 f"- process start: {ms(start)}; connecting and the catalog/history queries with nothing to read:"
                 f" {ms(connect - start)}; reading and parsing the migration files (and planning them):"
                 f" {ms(files - connect)}; reading {read(RES / 'count', '1000')} history rows and printing"
-                f" the table: {ms(hist - files)}; `up` vs `status` with everything applied: {ms(up - hist)}.",
+                f" the table: {ms(hist - files)}; `up` vs `status` with everything applied: {ms(up - hist)}"
+                " (differences of a few ms are within this machine's noise).",
                 f"- Plover's default URL (no `sslmode`, so `prefer`) negotiates TLS with this server:"
                 f" {ms(tls_status - hist)} more for status and {ms(tls_up - up)} more for up than with"
                 " `sslmode=disable`.",
@@ -383,7 +418,7 @@ def main() -> None:
     if facts.get("apply_ok") is not None:
         headline.append(
             f"- Target 1, Plover's overhead at most half the lowest peer's ({facts['best']}, {signed(facts['best_over'])}):"
-            f" ratio {facts['ratio']:.2f} — {met(facts['apply_ok'])}."
+            f" ratio {facts['ratio_text']} — {met(facts['apply_ok'])}."
         )
     for label in ("plover up", "plover status"):
         if label in noop_facts:

@@ -165,7 +165,7 @@ done
 note_load "end of measurements"
 
 # ---------------------------------------------------------------------------- diagnosis, report
-"$BENCH_DIR/diagnose.sh"
+BENCH_FROM_RUN=1 "$BENCH_DIR/diagnose.sh"
 date -u +%FT%TZ >"$RES/finished"
 log "writing bench/RESULTS.md"
 python3 "$BENCH_DIR/report.py"
