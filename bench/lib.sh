@@ -40,6 +40,38 @@ die() {
     exit 1
 }
 
+# cpu_busy SECONDS: the percentage of CPU time the whole machine spent busy over SECONDS.
+cpu_busy() {
+    local a b
+    read -r -a a < <(grep '^cpu ' /proc/stat)
+    sleep "$1"
+    read -r -a b < <(grep '^cpu ' /proc/stat)
+    # fields: user nice system idle iowait irq softirq steal
+    local busy=$(((b[1] + b[2] + b[3] + b[6] + b[7] + b[8]) - (a[1] + a[2] + a[3] + a[6] + a[7] + a[8])))
+    local idle=$(((b[4] + b[5]) - (a[4] + a[5])))
+    echo $((100 * busy / (busy + idle + 1)))
+}
+
+# wait_for_quiet WHAT: this machine is shared; before timing WHAT, waits (up to
+# BENCH_QUIET_WAIT seconds) until the rest of the machine is at most BENCH_MAX_BUSY % busy
+# over 3 s while the benchmark itself is idle. Records what it found in $RES/load.txt.
+wait_for_quiet() {
+    local what=$1 waited=0 busy
+    while busy=$(cpu_busy 3) && ((busy > ${BENCH_MAX_BUSY:-25})); do
+        if ((waited >= ${BENCH_QUIET_WAIT:-600})); then
+            warn "$what: the machine is still ${busy}% busy after ${waited} s; timing anyway"
+            break
+        fi
+        ((waited == 0)) && log "$what: the machine is ${busy}% busy with other work; waiting for it to calm down"
+        sleep 7
+        waited=$((waited + 10))
+    done
+    {
+        echo "## $what at $(date -u +%FT%TZ): load average $(cut -d' ' -f1-3 /proc/loadavg), CPU ${busy}% busy (others) after waiting ${waited} s"
+        ps -eo pcpu,etime,args --sort=-pcpu | head -n 6 | cut -c1-160
+    } >>"$RES/load.txt"
+}
+
 db_name() { echo "${DB_PREFIX}$1"; }
 db_url() { echo "$BASE_URL/$(db_name "$1")?sslmode=disable"; }
 

@@ -6,7 +6,7 @@
 //! refuses inside a transaction, are reported with their file and line.
 
 use crate::migration::Script;
-use crate::sql::{Statement, leading_words, split};
+use crate::sql::{Statement, leading_words, split_checked};
 use crate::{Dialect, TransactionMode};
 
 /// The part of a script the runner executes.
@@ -38,6 +38,19 @@ pub enum BodyError {
         /// What to do about it.
         advice: &'static str,
     },
+    /// A quote or comment that the file ends before closing: everything after it would be
+    /// silently ignored.
+    #[error(
+        "{path}:{line}: {what} opens here and is never closed, so the rest of the file would be ignored"
+    )]
+    Unterminated {
+        /// The file.
+        path: String,
+        /// The 1-based line where it opens.
+        line: usize,
+        /// What it is.
+        what: &'static str,
+    },
     /// A statement the server refuses inside a transaction, in a transactional script.
     #[error(
         "{path}:{line}: {pattern} cannot run inside a transaction; add `-- plover:no-transaction` \
@@ -66,7 +79,12 @@ pub fn prepare<'a>(
     server_version: u32,
 ) -> Result<Body<'a>, BodyError> {
     let text = script.sql.as_str();
-    let mut statements = split(text);
+    let mut statements =
+        split_checked(text, dialect.syntax).map_err(|u| BodyError::Unterminated {
+            path: script.path.clone(),
+            line: line_at(text, u.offset),
+            what: u.what,
+        })?;
     let self_wrapped =
         script.transaction == TransactionMode::Single && is_wrapped(text, &statements);
     let (offset, end) = if self_wrapped {
@@ -182,6 +200,7 @@ mod tests {
     const PG_LIKE: Dialect = Dialect {
         name: "test",
         placeholder: Placeholder::Dollar,
+        syntax: crate::sql::Syntax::POSTGRES,
         default_schema: "",
         schema_exists: "",
         create_schema: None,
@@ -282,6 +301,17 @@ mod tests {
             "CREATE INDEX CONCURRENTLY i ON t (x);",
             TransactionMode::None,
             Ok(("CREATE INDEX CONCURRENTLY i ON t (x);", false)),
+        );
+    }
+
+    #[test]
+    fn an_unclosed_comment_is_refused() {
+        check(
+            "SELECT 1;\n/* forgot to close\nCREATE TABLE t (x int);",
+            TransactionMode::Single,
+            Err(
+                "m/1_a.sql:2: a /* comment */ opens here and is never closed, so the rest of the file would be ignored",
+            ),
         );
     }
 

@@ -4,7 +4,7 @@
 //! instead of asking which database it talks to (DESIGN.md: "differences between databases are
 //! data, not `if postgres {}` branches").
 
-use crate::sql::{QualifiedName, StatementPattern, quote_ident};
+use crate::sql::{QualifiedName, StatementPattern, Syntax, quote_ident};
 
 /// How bind parameters are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +22,8 @@ pub struct Dialect {
     pub name: &'static str,
     /// How bind parameters are written.
     pub placeholder: Placeholder,
+    /// How the backend reads comments and quotes.
+    pub syntax: Syntax,
     /// A query returning one row with the connection's default schema as text.
     pub default_schema: &'static str,
     /// A query with `$1` = schema name that returns a row when the schema exists.
@@ -90,6 +92,7 @@ mod tests {
     const TEST: Dialect = Dialect {
         name: "test",
         placeholder: Placeholder::QuestionMark,
+        syntax: Syntax::SQLITE,
         default_schema: "",
         schema_exists: "",
         create_schema: None,

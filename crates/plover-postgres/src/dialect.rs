@@ -1,6 +1,6 @@
 //! PostgreSQL as data for the layers above.
 
-use plover_core::sql::StatementPattern;
+use plover_core::sql::{StatementPattern, Syntax};
 use plover_core::{Dialect, IndexRepair, Placeholder};
 
 const fn never(pattern: &'static str) -> StatementPattern {
@@ -38,6 +38,7 @@ const REFUSED_IN_TRANSACTION: &[StatementPattern] = &[
 pub static POSTGRES: Dialect = Dialect {
     name: "postgres",
     placeholder: Placeholder::Dollar,
+    syntax: Syntax::POSTGRES,
     default_schema: "SELECT COALESCE(current_schema(), 'public')",
     schema_exists: "SELECT 1 FROM pg_namespace WHERE nspname = $1",
     create_schema: Some("CREATE SCHEMA IF NOT EXISTS {schema}"),

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use plover_core::sql::split;
+use plover_core::sql::{Syntax, split};
 use plover_core::{
     Dialect, Driver, DriverError, ErrorKind, LockAttempt, LockHolder, LockRequest, Row, Step, Value,
 };
@@ -74,7 +74,7 @@ fn register_elapsed_ms(
 
 /// Runs `sql` statement by statement, so that an error can name the statement it came from.
 fn run_script(connection: &Connection, sql: &str) -> Result<(), DriverError> {
-    for statement in split(sql) {
+    for statement in split(sql, Syntax::SQLITE) {
         connection
             .execute_batch(statement.text(sql))
             .map_err(|e| from_sqlite(e, statement.start))?;

@@ -1,12 +1,13 @@
 //! SQLite as data for the layers above.
 
-use plover_core::sql::StatementPattern;
+use plover_core::sql::{StatementPattern, Syntax};
 use plover_core::{Dialect, Placeholder};
 
 /// SQLite's dialect.
 pub static SQLITE: Dialect = Dialect {
     name: "sqlite",
     placeholder: Placeholder::QuestionMark,
+    syntax: Syntax::SQLITE,
     default_schema: "SELECT 'main'",
     schema_exists: "SELECT 1 FROM pragma_database_list WHERE name = $1",
     create_schema: None,

@@ -1,7 +1,7 @@
 //! The plans behind `baseline`, `accept` and `verify`.
 
 use crate::status::{Entry, State};
-use crate::{Checksum, Migration, Version};
+use crate::{AppliedState, Checksum, Migration, TransactionMode, Version};
 
 use super::up::integrity_problems;
 use super::{Problem, Refusal};
@@ -36,6 +36,8 @@ pub enum AcceptAction<'a> {
         migration: &'a Migration,
         /// The checksum recorded until now.
         previous: Checksum,
+        /// Statements in the new file.
+        statements: usize,
     },
     /// The file was removed on purpose: keep the row, marked retired.
     Retire {
@@ -45,22 +47,52 @@ pub enum AcceptAction<'a> {
 }
 
 /// Plans `accept VERSION`: only an edited or missing migration can be accepted.
+///
+/// A half-applied no-transaction migration can only be accepted when the new file still runs
+/// statement by statement and still has the statements that were done: resuming skips them.
+/// `count_statements` counts a script's statements the way the runner will.
 pub fn plan_accept<'a>(
     entries: &[Entry<'a>],
     version: Version,
+    count_statements: &dyn Fn(&Migration) -> usize,
 ) -> Result<AcceptAction<'a>, Refusal> {
     let entry = entries.iter().find(|e| e.version == version);
     let Some(entry) = entry.filter(|e| e.applied.is_some()) else {
         return Err(Problem::NotApplied { version }.into());
     };
     match (entry.state, entry.migration, entry.applied) {
-        (State::Modified, Some(migration), Some(applied)) => Ok(AcceptAction::Rebless {
-            migration,
-            previous: applied.checksum,
-        }),
+        (State::Modified, Some(migration), Some(applied)) => {
+            let statements = count_statements(migration);
+            if let AppliedState::Partial { done, .. } = applied.state {
+                check_resumable(migration, done, statements)?;
+            }
+            Ok(AcceptAction::Rebless {
+                migration,
+                previous: applied.checksum,
+                statements,
+            })
+        }
         (State::Missing, _, _) => Ok(AcceptAction::Retire { version }),
         _ => Err(Problem::NothingToAccept { version }.into()),
     }
+}
+
+fn check_resumable(migration: &Migration, done: usize, statements: usize) -> Result<(), Refusal> {
+    let reason = if migration.up.transaction != TransactionMode::None {
+        format!(
+            "it lost `-- plover:no-transaction`, but its first {done} statement(s) already ran on their own"
+        )
+    } else if statements < done {
+        format!("it has {statements} statement(s), but {done} already ran")
+    } else {
+        return Ok(());
+    };
+    Err(Problem::CannotResumeWith {
+        version: migration.version,
+        path: migration.up.path.clone(),
+        reason,
+    }
+    .into())
 }
 
 /// `verify`: the applied files whose checksums no longer match, and those that are gone.

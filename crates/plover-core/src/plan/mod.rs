@@ -11,7 +11,7 @@ mod up;
 pub use admin::{AcceptAction, plan_accept, plan_baseline, verify};
 pub use down::{DownTarget, plan_down};
 pub use problem::{Problem, Refusal};
-pub use up::{OutOfOrder, PlannedMigration, UpPolicy, plan_up};
+pub use up::{OutOfOrder, PlannedMigration, Resume, UpPolicy, plan_up};
 
 #[cfg(test)]
 mod tests;

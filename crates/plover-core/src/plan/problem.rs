@@ -90,6 +90,26 @@ pub enum Problem {
         /// The version.
         version: Version,
     },
+    /// A half-applied migration cannot resume with the file as it is now.
+    CannotResumeWith {
+        /// The version.
+        version: Version,
+        /// The file.
+        path: String,
+        /// Why not.
+        reason: String,
+    },
+    /// A half-applied migration's recorded statement count no longer matches its file.
+    StatementCountChanged {
+        /// The version.
+        version: Version,
+        /// The file.
+        path: String,
+        /// Statements recorded when it stopped.
+        recorded: usize,
+        /// Statements in the file now.
+        now: usize,
+    },
     /// A script that cannot run as written.
     Script(BodyError),
 }
@@ -107,7 +127,9 @@ impl Problem {
             | Problem::NoDownScript { version, .. }
             | Problem::CannotRevertWithoutFile { version, .. }
             | Problem::NotApplied { version }
-            | Problem::NothingToAccept { version } => Some(*version),
+            | Problem::NothingToAccept { version }
+            | Problem::CannotResumeWith { version, .. }
+            | Problem::StatementCountChanged { version, .. } => Some(*version),
             Problem::HistoryNotEmpty { .. } | Problem::Script(_) => None,
         }
     }
@@ -157,6 +179,17 @@ impl Problem {
             Problem::NothingToAccept { version } => {
                 format!("version {version} matches its file; there is nothing to accept")
             }
+            Problem::CannotResumeWith { path, reason, .. } => {
+                format!("{path} cannot resume where it stopped: {reason}")
+            }
+            Problem::StatementCountChanged {
+                path,
+                recorded,
+                now,
+                ..
+            } => format!(
+                "{path} stopped part way when it had {recorded} statement(s), but Plover now reads {now}"
+            ),
             Problem::Script(error) => error.to_string(),
         }
     }
@@ -196,6 +229,16 @@ impl Problem {
             }
             Problem::NotApplied { .. } | Problem::NothingToAccept { .. } => {
                 "run `plover status` to see each migration's state".to_owned()
+            }
+            Problem::CannotResumeWith { .. } => {
+                "restore the file as it was, or keep its first statements \
+                 unchanged and `-- plover:no-transaction` in its header"
+                    .to_owned()
+            }
+            Problem::StatementCountChanged { .. } => {
+                "finish the migration with the Plover version that started it, \
+                 or complete it by hand and record it with `plover accept`"
+                    .to_owned()
             }
             Problem::Script(_) => "fix the file; nothing was run".to_owned(),
         }

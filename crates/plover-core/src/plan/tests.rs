@@ -80,7 +80,12 @@ fn up_to_a_target() {
 #[test]
 fn a_partial_migration_resumes() {
     let applied = [row(3, C.1, AppliedState::Partial { done: 1, total: 2 })];
-    check_up(&[C], &applied, UpPolicy::default(), "3 after Some(1)");
+    check_up(
+        &[C],
+        &applied,
+        UpPolicy::default(),
+        "3 after Some(Resume { done: 1, total: 2 })",
+    );
 }
 
 #[test]
@@ -228,6 +233,7 @@ fn baseline_only_on_an_empty_history() {
 
 #[test]
 fn accept_reblesses_edits_and_retires_missing_files() {
+    let count = |m: &Migration| crate::sql::split(&m.up.sql, crate::sql::Syntax::POSTGRES).len();
     let available = migrations(&[A, B]);
     let applied = [
         row(1, A.1, AppliedState::Applied),
@@ -236,23 +242,27 @@ fn accept_reblesses_edits_and_retires_missing_files() {
     ];
     let entries = status(&available, &applied);
     assert!(matches!(
-        plan_accept(&entries, Version(2)),
+        plan_accept(&entries, Version(2), &count),
         Ok(AcceptAction::Rebless { .. })
     ));
     assert_eq!(
-        plan_accept(&entries, Version(3)),
+        plan_accept(&entries, Version(3), &count),
         Ok(AcceptAction::Retire {
             version: Version(3)
         })
     );
     assert_eq!(
-        plan_accept(&entries, Version(1)).unwrap_err().problems,
+        plan_accept(&entries, Version(1), &count)
+            .unwrap_err()
+            .problems,
         [Problem::NothingToAccept {
             version: Version(1)
         }]
     );
     assert_eq!(
-        plan_accept(&entries, Version(9)).unwrap_err().problems,
+        plan_accept(&entries, Version(9), &count)
+            .unwrap_err()
+            .problems,
         [Problem::NotApplied {
             version: Version(9)
         }]
@@ -272,4 +282,43 @@ fn problems_print_their_way_out() {
         "m/1_a.sql is pending but version 4 is already applied (out of order)\n  \
          way out: renumber the file above the highest applied version, or apply it anyway with `plover up --allow-out-of-order`"
     );
+}
+
+#[test]
+fn accepting_a_half_applied_migration_needs_a_resumable_file() {
+    let count = |m: &Migration| crate::sql::split(&m.up.sql, crate::sql::Syntax::POSTGRES).len();
+    let partial = [row(
+        3,
+        "SELECT 'old';",
+        AppliedState::Partial { done: 2, total: 2 },
+    )];
+    let shorter = migrations(&[("3_c.sql", "-- plover:no-transaction\nSELECT 3;")]);
+    let entries = status(&shorter, &partial);
+    let problem = plan_accept(&entries, Version(3), &count)
+        .unwrap_err()
+        .problems
+        .remove(0);
+    assert_eq!(
+        problem.message(),
+        "m/3_c.sql cannot resume where it stopped: it has 1 statement(s), but 2 already ran"
+    );
+    let transactional = migrations(&[("3_c.sql", "SELECT 3;\nSELECT 33;\nSELECT 333;")]);
+    let entries = status(&transactional, &partial);
+    let problem = plan_accept(&entries, Version(3), &count)
+        .unwrap_err()
+        .problems
+        .remove(0);
+    assert!(
+        problem
+            .message()
+            .contains("lost `-- plover:no-transaction`"),
+        "{}",
+        problem.message()
+    );
+    let resumable = migrations(&[C]);
+    let entries = status(&resumable, &partial);
+    assert!(matches!(
+        plan_accept(&entries, Version(3), &count),
+        Ok(AcceptAction::Rebless { statements: 2, .. })
+    ));
 }

@@ -30,9 +30,18 @@ pub struct UpPolicy {
 pub struct PlannedMigration<'a> {
     /// The migration.
     pub migration: &'a Migration,
-    /// `Some(n)` when an earlier, interrupted run of this no-transaction migration recorded
-    /// `n` statements done; `None` for a fresh start.
-    pub resume: Option<usize>,
+    /// What an earlier, interrupted run of this no-transaction migration recorded; `None`
+    /// for a fresh start.
+    pub resume: Option<Resume>,
+}
+
+/// Where a half-applied no-transaction migration stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resume {
+    /// Statements that ran and committed.
+    pub done: usize,
+    /// Statements the script had then; resuming is only safe if it still has as many.
+    pub total: usize,
 }
 
 /// Plans `up`: every pending or half-applied migration up to the target, in version order.
@@ -84,7 +93,7 @@ pub fn plan_up<'a>(
             }
             State::Partial => plan.push(PlannedMigration {
                 migration,
-                resume: Some(done(entry)),
+                resume: resume(entry),
             }),
             _ => {}
         }
@@ -128,9 +137,9 @@ fn integrity_problem(entry: &Entry<'_>) -> Option<Problem> {
     }
 }
 
-fn done(entry: &Entry<'_>) -> usize {
+fn resume(entry: &Entry<'_>) -> Option<Resume> {
     match entry.applied.map(|a| a.state) {
-        Some(AppliedState::Partial { done, .. }) => done,
-        _ => 0,
+        Some(AppliedState::Partial { done, total }) => Some(Resume { done, total }),
+        _ => None,
     }
 }

@@ -1,6 +1,6 @@
 //! Header directives: `-- plover:no-transaction` in the comments before the first statement.
 
-use crate::sql::lexer::{TokenKind, tokenize};
+use crate::sql::lexer::{Syntax, TokenKind, tokenize};
 
 use super::SourceError;
 
@@ -32,7 +32,8 @@ pub fn parse(path: &str, text: &str) -> Result<Directives, SourceError> {
         transaction: TransactionMode::Single,
     };
     let mut in_header = true;
-    for token in tokenize(text) {
+    // Directives are read before the backend is known; PostgreSQL's rules are the stricter.
+    for token in tokenize(text, Syntax::POSTGRES) {
         if !token.kind.is_trivia() {
             in_header = false;
             continue;

@@ -1,14 +1,14 @@
 //! Reading the index name out of a `CREATE INDEX` statement, to repair what an interrupted
 //! `CREATE INDEX CONCURRENTLY` left behind.
 
-use super::lexer::{Token, TokenKind, tokenize};
+use super::lexer::{Syntax, Token, TokenKind, tokenize};
 
 /// The index a `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON [ONLY] table`
 /// statement creates, as SQL text (quotes kept), qualified with the table's schema when the
 /// table is qualified (PostgreSQL puts an index in its table's schema). `None` when the
 /// statement is not such a statement or leaves the name to the server.
 pub fn created_index_name(statement: &str) -> Option<String> {
-    let tokens: Vec<Token> = tokenize(statement)
+    let tokens: Vec<Token> = tokenize(statement, Syntax::POSTGRES)
         .into_iter()
         .filter(|t| !t.kind.is_trivia())
         .collect();

@@ -3,8 +3,11 @@
 //! It understands what PostgreSQL and SQLite put in migration files: `'strings'` with `''`
 //! escapes, `E'escape strings'`, `"quoted identifiers"`, `` `backticks` ``, `$tag$ dollar
 //! quotes $tag$`, `-- line comments`, nested `/* block comments */`, positional `$1`
-//! parameters, numbers and punctuation. It never fails: unterminated quotes run to the end of
-//! the text, which is what the server will then complain about with a better message.
+//! parameters, numbers and punctuation. Where PostgreSQL and SQLite read text differently
+//! (nested comments, `[bracketed]` identifiers) a [`Syntax`] says which rules apply.
+//!
+//! It never fails: an unterminated quote or comment runs to the end of the text and is marked
+//! as such, so that callers can refuse it instead of silently dropping the rest of a file.
 
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +48,28 @@ impl TokenKind {
     }
 }
 
+/// The lexical rules that differ between backends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Syntax {
+    /// `/* /* */ */` nests (PostgreSQL), or a comment ends at the first `*/` (SQLite).
+    pub nested_comments: bool,
+    /// `[name]` quotes an identifier (SQLite) rather than subscripting (PostgreSQL).
+    pub bracket_identifiers: bool,
+}
+
+impl Syntax {
+    /// PostgreSQL's rules.
+    pub const POSTGRES: Syntax = Syntax {
+        nested_comments: true,
+        bracket_identifiers: false,
+    };
+    /// SQLite's rules.
+    pub const SQLITE: Syntax = Syntax {
+        nested_comments: false,
+        bracket_identifiers: true,
+    };
+}
+
 /// One token: its kind and its byte range in the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {
@@ -54,6 +79,8 @@ pub struct Token {
     pub start: usize,
     /// Byte offset one past its last byte.
     pub end: usize,
+    /// `false` for a quote or comment that the text ends before closing.
+    pub terminated: bool,
 }
 
 impl Token {
@@ -63,20 +90,24 @@ impl Token {
     }
 }
 
-/// Splits `source` into tokens, covering every byte exactly once.
-pub fn tokenize(source: &str) -> Vec<Token> {
+/// Splits `source` into tokens under `syntax`, covering every byte exactly once.
+pub fn tokenize(source: &str, syntax: Syntax) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut lexer = Lexer {
         bytes: source.as_bytes(),
         pos: 0,
+        syntax,
+        terminated: true,
     };
     while lexer.pos < lexer.bytes.len() {
         let start = lexer.pos;
+        lexer.terminated = true;
         let kind = lexer.next_kind();
         tokens.push(Token {
             kind,
             start,
             end: lexer.pos,
+            terminated: lexer.terminated,
         });
     }
     tokens
@@ -85,6 +116,9 @@ pub fn tokenize(source: &str) -> Vec<Token> {
 struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
+    syntax: Syntax,
+    /// Whether the token being read was closed.
+    terminated: bool,
 }
 
 impl Lexer<'_> {
@@ -101,6 +135,7 @@ impl Lexer<'_> {
             b'\'' => self.quoted(b'\'', false, TokenKind::String),
             b'"' => self.quoted(b'"', false, TokenKind::QuotedIdent),
             b'`' => self.quoted(b'`', false, TokenKind::QuotedIdent),
+            b'[' if self.syntax.bracket_identifiers => self.bracketed(),
             b'$' => self.dollar(),
             b';' => self.single(TokenKind::Semicolon),
             b'(' => self.single(TokenKind::OpenParen),
@@ -142,13 +177,15 @@ impl Lexer<'_> {
         TokenKind::LineComment
     }
 
-    /// PostgreSQL nests block comments; SQLite does not, but a nested opener inside a SQLite
-    /// comment is vanishingly rare in migrations, so one rule serves both.
+    /// PostgreSQL nests block comments; SQLite ends them at the first `*/`.
     fn block_comment(&mut self) -> TokenKind {
         self.pos += 2;
         let mut depth = 1;
         while self.pos < self.bytes.len() && depth > 0 {
-            if self.peek(0) == Some(b'/') && self.peek(1) == Some(b'*') {
+            if self.syntax.nested_comments
+                && self.peek(0) == Some(b'/')
+                && self.peek(1) == Some(b'*')
+            {
                 depth += 1;
                 self.pos += 2;
             } else if self.peek(0) == Some(b'*') && self.peek(1) == Some(b'/') {
@@ -158,7 +195,20 @@ impl Lexer<'_> {
                 self.pos += 1;
             }
         }
+        self.terminated = depth == 0;
         TokenKind::BlockComment
+    }
+
+    /// SQLite's `[quoted identifier]`; there is no escape inside.
+    fn bracketed(&mut self) -> TokenKind {
+        match self.bytes[self.pos..].iter().position(|&b| b == b']') {
+            Some(close) => self.pos += close + 1,
+            None => {
+                self.pos = self.bytes.len();
+                self.terminated = false;
+            }
+        }
+        TokenKind::QuotedIdent
     }
 
     /// A quoted run where a doubled quote stands for itself; with `backslash`, `\x` escapes too.
@@ -179,6 +229,7 @@ impl Lexer<'_> {
             }
         }
         self.pos = self.pos.min(self.bytes.len());
+        self.terminated = false;
         kind
     }
 
@@ -188,7 +239,10 @@ impl Lexer<'_> {
             self.pos += tag_len;
             match find(self.bytes, tag, self.pos) {
                 Some(close) => self.pos = close + tag_len,
-                None => self.pos = self.bytes.len(),
+                None => {
+                    self.pos = self.bytes.len();
+                    self.terminated = false;
+                }
             }
             return TokenKind::DollarString;
         }
@@ -262,7 +316,11 @@ mod tests {
     use super::*;
 
     fn check(source: &str, expect: &[(TokenKind, &str)]) {
-        let tokens: Vec<(TokenKind, &str)> = tokenize(source)
+        check_with(source, Syntax::POSTGRES, expect);
+    }
+
+    fn check_with(source: &str, syntax: Syntax, expect: &[(TokenKind, &str)]) {
+        let tokens: Vec<(TokenKind, &str)> = tokenize(source, syntax)
             .into_iter()
             .filter(|t| t.kind != TokenKind::Whitespace)
             .map(|t| (t.kind, t.text(source)))
@@ -332,10 +390,32 @@ mod tests {
     }
 
     #[test]
-    fn unterminated_runs_to_the_end() {
-        check("'abc", &[(String, "'abc")]);
-        check("/* abc", &[(BlockComment, "/* abc")]);
-        check("$$ abc", &[(DollarString, "$$ abc")]);
+    fn unterminated_runs_to_the_end_and_says_so() {
+        for source in ["'abc", "/* abc", "$$ abc", "\"abc", "/* a /* b */"] {
+            let tokens = tokenize(source, Syntax::POSTGRES);
+            assert_eq!(tokens.len(), 1, "{source}");
+            assert!(!tokens[0].terminated, "{source}");
+        }
+        assert!(tokenize("/* a */", Syntax::POSTGRES)[0].terminated);
+    }
+
+    #[test]
+    fn sqlite_comments_do_not_nest_and_brackets_quote() {
+        let source = "/* files in data/*.csv */ x [a;b]";
+        check_with(
+            source,
+            Syntax::SQLITE,
+            &[
+                (BlockComment, "/* files in data/*.csv */"),
+                (Word, "x"),
+                (QuotedIdent, "[a;b]"),
+            ],
+        );
+        let postgres = tokenize(source, Syntax::POSTGRES);
+        assert!(
+            !postgres[0].terminated,
+            "PostgreSQL nests the comment and never closes it"
+        );
     }
 
     #[test]

@@ -8,5 +8,6 @@ pub mod split;
 
 pub use classify::{StatementPattern, matches_pattern};
 pub use index::created_index_name;
+pub use lexer::Syntax;
 pub use quote::{QualifiedName, quote_ident, quote_literal};
-pub use split::{Statement, leading_words, split};
+pub use split::{Statement, Unterminated, leading_words, split, split_checked};

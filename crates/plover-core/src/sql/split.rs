@@ -4,7 +4,7 @@
 //! that contain semicolons of their own: PostgreSQL's `BEGIN ATOMIC ... END` function bodies
 //! and SQLite's `CREATE TRIGGER ... BEGIN ... END` bodies (where `CASE ... END` nests).
 
-use super::lexer::{Token, TokenKind, tokenize};
+use super::lexer::{Syntax, Token, TokenKind, tokenize};
 
 /// One statement of a script.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,12 +24,46 @@ impl Statement {
     }
 }
 
-/// Splits `script` into its statements; empty statements (`;;`) and trailing comments are
-/// dropped.
-pub fn split(script: &str) -> Vec<Statement> {
+/// A quote or comment that the script ends before closing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unterminated {
+    /// Byte offset where it opens.
+    pub offset: usize,
+    /// What it is: `a /* comment`, `a 'string'`, ...
+    pub what: &'static str,
+}
+
+/// Splits `script` into its statements under `syntax`; empty statements (`;;`) and trailing
+/// comments are dropped.
+pub fn split(script: &str, syntax: Syntax) -> Vec<Statement> {
+    let tokens = tokenize(script, syntax);
+    statements(script, &tokens)
+}
+
+/// Like [`split`], but refuses a script whose last quote or comment never closes: running it
+/// would silently drop everything after the opening.
+pub fn split_checked(script: &str, syntax: Syntax) -> Result<Vec<Statement>, Unterminated> {
+    let tokens = tokenize(script, syntax);
+    if let Some(last) = tokens.last().filter(|t| !t.terminated) {
+        let what = match last.kind {
+            TokenKind::BlockComment => "a /* comment */",
+            TokenKind::String => "a 'string'",
+            TokenKind::QuotedIdent => "a quoted identifier",
+            TokenKind::DollarString => "a $$ dollar-quoted string $$",
+            _ => "a token",
+        };
+        return Err(Unterminated {
+            offset: last.start,
+            what,
+        });
+    }
+    Ok(statements(script, &tokens))
+}
+
+fn statements(script: &str, tokens: &[Token]) -> Vec<Statement> {
     let mut splitter = Splitter::new(script);
-    for token in tokenize(script) {
-        splitter.push(token);
+    for token in tokens {
+        splitter.push(*token);
     }
     splitter.finish()
 }
@@ -37,7 +71,7 @@ pub fn split(script: &str) -> Vec<Statement> {
 /// The uppercased leading words of a statement, skipping comments and punctuation: what
 /// classification looks at (`CREATE UNIQUE INDEX CONCURRENTLY ...`).
 pub fn leading_words(statement: &str, limit: usize) -> Vec<String> {
-    tokenize(statement)
+    tokenize(statement, Syntax::POSTGRES)
         .into_iter()
         .filter(|t| t.kind == TokenKind::Word)
         .take(limit)
@@ -55,17 +89,15 @@ struct Splitter<'a> {
     paren_depth: usize,
     /// Depth inside `BEGIN ATOMIC` or trigger bodies, where `CASE` opens and `END` closes.
     block_depth: usize,
-    /// The current statement's first word is `CREATE`.
-    starts_with_create: bool,
-    /// The current statement starts with `CREATE` and has said `TRIGGER`.
-    creates_trigger: bool,
-    /// How many words the current statement has had so far.
-    word_count: usize,
-    /// The previous word, uppercased.
-    previous_word: String,
+    /// The words of the current statement outside parentheses, up to where a body opens.
+    words: Vec<String>,
     line: usize,
     line_at: usize,
 }
+
+/// How many leading words can decide that a statement creates a trigger:
+/// `CREATE [TEMP | TEMPORARY] TRIGGER`.
+const TRIGGER_WORD_LIMIT: usize = 3;
 
 impl<'a> Splitter<'a> {
     fn new(script: &'a str) -> Self {
@@ -76,10 +108,7 @@ impl<'a> Splitter<'a> {
             last_end: 0,
             paren_depth: 0,
             block_depth: 0,
-            starts_with_create: false,
-            creates_trigger: false,
-            word_count: 0,
-            previous_word: String::new(),
+            words: Vec::new(),
             line: 1,
             line_at: 0,
         }
@@ -96,7 +125,7 @@ impl<'a> Splitter<'a> {
         match token.kind {
             TokenKind::OpenParen => self.paren_depth += 1,
             TokenKind::CloseParen => self.paren_depth = self.paren_depth.saturating_sub(1),
-            TokenKind::Word => self.word(token.text(self.script)),
+            TokenKind::Word if self.paren_depth == 0 => self.word(token.text(self.script)),
             TokenKind::Semicolon if self.paren_depth == 0 && self.block_depth == 0 => {
                 self.close(token.end);
             }
@@ -117,23 +146,34 @@ impl<'a> Splitter<'a> {
         if self.opens_body(&word) {
             self.block_depth = 1;
         }
-        if self.word_count == 0 {
-            self.starts_with_create = word == "CREATE";
-        } else if word == "TRIGGER" && self.starts_with_create {
-            self.creates_trigger = true;
+        // Only the first words matter, except that the last one is needed for `BEGIN ATOMIC`.
+        if self.words.len() > TRIGGER_WORD_LIMIT {
+            self.words.truncate(TRIGGER_WORD_LIMIT);
         }
-        self.word_count += 1;
-        self.previous_word = word;
+        self.words.push(word);
     }
 
     /// `BEGIN ATOMIC` (PostgreSQL 14+ SQL-standard bodies) and the `BEGIN` of a SQLite
-    /// `CREATE TRIGGER` open a body; a `BEGIN` that starts a statement is a transaction.
+    /// `CREATE [TEMP] TRIGGER` open a body; a `BEGIN` that starts a statement is a transaction.
     fn opens_body(&self, word: &str) -> bool {
         match word {
-            "ATOMIC" => self.previous_word == "BEGIN",
-            "BEGIN" => self.creates_trigger,
+            "ATOMIC" => self.words.last().is_some_and(|w| w == "BEGIN"),
+            "BEGIN" => self.creates_trigger(),
             _ => false,
         }
+    }
+
+    fn creates_trigger(&self) -> bool {
+        let words: Vec<&str> = self
+            .words
+            .iter()
+            .take(TRIGGER_WORD_LIMIT)
+            .map(String::as_str)
+            .collect();
+        matches!(
+            words.as_slice(),
+            ["CREATE", "TRIGGER", ..] | ["CREATE", "TEMP" | "TEMPORARY", "TRIGGER", ..]
+        )
     }
 
     fn close(&mut self, end: usize) {
@@ -144,10 +184,7 @@ impl<'a> Splitter<'a> {
                 self.statements.push(Statement { start, end, line });
             }
         }
-        self.starts_with_create = false;
-        self.creates_trigger = false;
-        self.word_count = 0;
-        self.previous_word.clear();
+        self.words.clear();
         self.paren_depth = 0;
         self.block_depth = 0;
     }
@@ -171,7 +208,10 @@ mod tests {
     use super::*;
 
     fn check(script: &str, expect: &[&str]) {
-        let texts: Vec<&str> = split(script).iter().map(|s| s.text(script)).collect();
+        let texts: Vec<&str> = split(script, Syntax::POSTGRES)
+            .iter()
+            .map(|s| s.text(script))
+            .collect();
         assert_eq!(texts, expect, "statements of {script:?}");
     }
 
@@ -241,6 +281,39 @@ mod tests {
     }
 
     #[test]
+    fn columns_named_trigger_and_begin_are_not_a_body() {
+        check(
+            "CREATE TABLE ev (trigger text, begin int); CREATE INDEX CONCURRENTLY i ON ev (begin);",
+            &[
+                "CREATE TABLE ev (trigger text, begin int);",
+                "CREATE INDEX CONCURRENTLY i ON ev (begin);",
+            ],
+        );
+        check(
+            "CREATE TEMP TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END; SELECT 2;",
+            &[
+                "CREATE TEMP TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END;",
+                "SELECT 2;",
+            ],
+        );
+    }
+
+    #[test]
+    fn unterminated_quotes_and_comments_are_refused() {
+        let checked = split_checked("SELECT 1;\n/* never closed\nSELECT 2;", Syntax::POSTGRES);
+        assert_eq!(
+            checked,
+            Err(Unterminated {
+                offset: 10,
+                what: "a /* comment */"
+            })
+        );
+        let sqlite =
+            split_checked("/* data/*.csv */ SELECT 1; SELECT [a;b];", Syntax::SQLITE).unwrap();
+        assert_eq!(sqlite.len(), 2);
+    }
+
+    #[test]
     fn a_column_named_begin_is_not_a_body() {
         check(
             "CREATE TABLE t (begin int); SELECT 1;",
@@ -262,7 +335,10 @@ mod tests {
     #[test]
     fn lines_point_at_the_first_significant_token() {
         let script = "-- header\n\nSELECT 1;\n/* c\n */ SELECT\n2;";
-        let lines: Vec<usize> = split(script).iter().map(|s| s.line).collect();
+        let lines: Vec<usize> = split(script, Syntax::POSTGRES)
+            .iter()
+            .map(|s| s.line)
+            .collect();
         assert_eq!(lines, [3, 5]);
     }
 

@@ -158,3 +158,72 @@ pub async fn transaction_control_inside_a_file_is_refused(db: &TestDb) {
     );
     assert!(!has_table(conn.as_mut(), "m").await);
 }
+
+pub async fn accepting_a_half_applied_migration_without_its_failed_statement_completes_it(
+    db: &TestDb,
+) {
+    let dir = Fixture::new().file(
+        "001_steps.sql",
+        "-- plover:no-transaction\nCREATE TABLE s (x integer);\nINSERT INTO s VALUES (1);\nINSERT INTO gate VALUES (1);\n",
+    );
+    let mut conn = db.connect().await;
+    assert!(
+        dir.migrator()
+            .up(conn.as_mut(), None, &mut Silent)
+            .await
+            .is_err()
+    );
+    dir.write(
+        "001_steps.sql",
+        "-- plover:no-transaction\nCREATE TABLE s (x integer);\nINSERT INTO s VALUES (1);\n",
+    );
+    dir.migrator()
+        .accept(
+            conn.as_mut(),
+            plover::Version(1),
+            "the gate is gone",
+            &mut Silent,
+        )
+        .await
+        .unwrap();
+    dir.migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(
+        states(&dir.migrator().status(conn.as_mut()).await.unwrap()),
+        ["1:applied"]
+    );
+    assert_eq!(count(conn.as_mut(), "s").await, 1);
+
+    // Losing the directive, or the statements already done, cannot be accepted.
+    let other = Fixture::new().file(
+        "001_steps.sql",
+        "-- plover:no-transaction\nCREATE TABLE s2 (x integer);\nINSERT INTO s2 VALUES (1);\nINSERT INTO gate VALUES (1);\n",
+    );
+    let options = plover::Options {
+        history_table: "h2".into(),
+        ..plover::Options::default()
+    };
+    assert!(
+        other
+            .migrator_with(options.clone())
+            .up(conn.as_mut(), None, &mut Silent)
+            .await
+            .is_err()
+    );
+    other.write(
+        "001_steps.sql",
+        "CREATE TABLE s2 (x integer);\nINSERT INTO s2 VALUES (1);\n",
+    );
+    let message = refusal(
+        other
+            .migrator_with(options)
+            .accept(conn.as_mut(), plover::Version(1), "x", &mut Silent)
+            .await,
+    );
+    assert!(
+        message.contains("lost `-- plover:no-transaction`"),
+        "{message}"
+    );
+}

@@ -89,14 +89,16 @@ impl Migrator {
     ) -> Result<AcceptReport, Error> {
         let applied = history.list(db).await?;
         let entries = status(&self.migrations, &applied);
-        let action = plan::plan_accept(&entries, version).map_err(Error::Refused)?;
+        let syntax = db.dialect().syntax;
+        let count = |m: &plover_core::Migration| plover_core::sql::split(&m.up.sql, syntax).len();
+        let action = plan::plan_accept(&entries, version, &count).map_err(Error::Refused)?;
         let by = self.options.applied_by.as_str();
         let (sql, params, report) = match action {
             AcceptAction::Rebless {
                 migration,
                 previous,
+                statements,
             } => {
-                let statements = plover_core::sql::split(&migration.up.sql).len();
                 let row = NewRow {
                     version,
                     name: &migration.name,

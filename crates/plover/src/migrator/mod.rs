@@ -11,7 +11,7 @@ use std::path::Path;
 
 use plover_core::body::{self, Body};
 use plover_core::diff::unified_diff;
-use plover_core::plan::{self, DownTarget, PlannedMigration, Problem, Refusal, UpPolicy};
+use plover_core::plan::{self, DownTarget, PlannedMigration, Problem, Refusal, Resume, UpPolicy};
 use plover_core::source::parse_migrations;
 use plover_core::status::{Entry, status};
 use plover_core::{Driver, Event, Migration, Script, Version};
@@ -91,7 +91,7 @@ impl Migrator {
         let applied = history.list(db).await?;
         let entries = status(&self.migrations, &applied);
         let planned = self.plan_up_from(db, &history, &entries, target).await?;
-        let bodies = prepare_all(db, planned.iter().map(|p| &p.migration.up))?;
+        let bodies = prepare_up(db, &planned)?;
         let steps = planned
             .iter()
             .zip(&bodies)
@@ -131,7 +131,7 @@ impl Migrator {
         let applied = history.list(db).await?;
         let entries = status(&self.migrations, &applied);
         let planned = self.plan_up_from(db, history, &entries, target).await?;
-        let bodies = prepare_all(db, planned.iter().map(|p| &p.migration.up))?;
+        let bodies = prepare_up(db, &planned)?;
         // Only a run with work to do creates the history table: a refusal changes nothing.
         if !planned.is_empty() {
             history.ensure(db).await?;
@@ -154,7 +154,7 @@ impl Migrator {
                 index: index + 1,
                 count: planned.len(),
                 transaction: migration.up.transaction,
-                resume_after: step.resume.unwrap_or(0),
+                resume_after: step.resume.map_or(0, |r| r.done),
             });
             let elapsed_ms = run
                 .apply(step, body)
@@ -305,6 +305,34 @@ async fn plan_down_from<'m>(
     }
 }
 
+/// Cuts every planned migration into what will run, and checks that each half-applied one
+/// still has as many statements as when it stopped, so that resuming skips exactly those done.
+fn prepare_up<'m>(
+    db: &dyn Driver,
+    planned: &[PlannedMigration<'m>],
+) -> Result<Vec<Body<'m>>, Error> {
+    let bodies = prepare_all(db, planned.iter().map(|p| &p.migration.up))?;
+    let problems: Vec<Problem> = planned
+        .iter()
+        .zip(&bodies)
+        .filter_map(|(p, body)| {
+            let resume = p.resume?;
+            let now = body.statements.len();
+            (resume.total != now).then(|| Problem::StatementCountChanged {
+                version: p.migration.version,
+                path: p.migration.up.path.clone(),
+                recorded: resume.total,
+                now,
+            })
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(bodies)
+    } else {
+        Err(Error::Refused(Refusal { problems }))
+    }
+}
+
 /// Cuts every script into what will run, refusing (with every problem) before anything runs.
 fn prepare_all<'s>(
     db: &dyn Driver,
@@ -330,7 +358,7 @@ fn planned_step(
     migration: &Migration,
     script: &Script,
     body: &Body<'_>,
-    resume: Option<usize>,
+    resume: Option<Resume>,
 ) -> PlannedStep {
     PlannedStep {
         version: migration.version,
@@ -338,7 +366,7 @@ fn planned_step(
         path: script.path.clone(),
         transaction: script.transaction,
         statements: body.statements.len(),
-        resume_after: resume,
+        resume_after: resume.map(|r| r.done),
         self_wrapped: body.self_wrapped,
     }
 }

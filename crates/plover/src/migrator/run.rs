@@ -35,12 +35,14 @@ impl Run<'_> {
         body: &Body<'_>,
     ) -> Result<f64, Error> {
         let started = Instant::now();
-        match planned.migration.up.transaction {
-            TransactionMode::Single => {
+        // A half-applied migration always resumes statement by statement: its first
+        // statements already committed on their own.
+        match (planned.migration.up.transaction, planned.resume) {
+            (TransactionMode::Single, None) => {
                 self.apply_in_one_transaction(planned.migration, body)
-                    .await?
+                    .await?;
             }
-            TransactionMode::None => self.apply_statement_by_statement(planned, body).await?,
+            _ => self.apply_statement_by_statement(planned, body).await?,
         }
         Ok(started.elapsed().as_secs_f64() * 1000.0)
     }
@@ -89,11 +91,21 @@ impl Run<'_> {
                 .await
                 .map_err(self.recording(migration.version))?;
         }
-        let first = planned.resume.unwrap_or(0);
-        for (index, statement) in body.statements.iter().enumerate().skip(first) {
-            let at_resume_point = planned.resume == Some(index);
+        let done = planned.resume.map_or(0, |r| r.done);
+        for (index, statement) in body.statements.iter().enumerate().skip(done) {
+            let at_resume_point = planned.resume.is_some() && index == done;
             self.apply_statement(migration, statement, index, total, at_resume_point)
                 .await?;
+        }
+        if planned.resume.is_some() && done >= total {
+            // Nothing was left to run (its last statement committed, then the run stopped).
+            let (progress, params) =
+                self.history
+                    .progress(migration.version, total, total, Some(0));
+            self.db
+                .transaction(&[Step::Statement(&progress, &params)])
+                .await
+                .map_err(self.recording(migration.version))?;
         }
         Ok(())
     }
