@@ -16,7 +16,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DIAG=$RES/diag
 rm -rf "$DIAG"
-mkdir -p "$DIAG" "$MIG/empty" "$LOGS"
+mkdir -p "$DIAG" "$MIG/empty" "$LOGS" "$RES"
 : >"$LOGS/diagnose.log"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -34,6 +34,7 @@ fi
 
 log "diagnosis: plover --json up on a fresh database"
 "$BENCH_DIR/reset_db.sh" diag
+wait_for_quiet "diagnosis: plover --json up"
 started=$(now_ms)
 "$PLOVER" --json --database "$(db_url diag)" --dir "$MIG/plover" up >"$DIAG/up.jsonl"
 echo $(($(now_ms) - started)) >"$DIAG/up.wall_ms"
@@ -46,6 +47,7 @@ psql_value diag "SELECT sum(execution_ms), percentile_cont(0.5) WITHIN GROUP (OR
 log "diagnosis: the commit's cost (pipelined floor, synchronous_commit on and off)"
 floor1=$(apply_cmd floor1)
 floor1=${floor1/$(db_name floor1)/$(db_name diag)}
+wait_for_quiet "diagnosis: commit cost"
 hyperfine -N --style basic --runs 3 --export-json "$DIAG/commit-cost.json" \
     --prepare "$BENCH_DIR/reset_db.sh diag" --command-name "pipelined floor" "$floor1" \
     --prepare "$BENCH_DIR/reset_db.sh diag" --command-name "pipelined floor, synchronous_commit=off" \
@@ -70,6 +72,7 @@ fi
 log "diagnosis: the no-op step by step"
 "$BENCH_DIR/reset_db.sh" diag
 plain=$BASE_URL/$(db_name plover)
+wait_for_quiet "diagnosis: the no-op step by step"
 hyperfine -N --style basic --warmup 2 --runs 20 --export-json "$DIAG/noop-breakdown.json" \
     --command-name "plover --version (process start only)" "$PLOVER --version" \
     --command-name "status: no files, empty database" "$PLOVER --database $(db_url diag) --dir $MIG/empty status" \

@@ -9,7 +9,7 @@ RES=$WORK/results                             # raw measurements (hyperfine JSON
 LOGS=$WORK/logs
 
 COUNT=${BENCH_COUNT:-1000}                    # migrations to generate
-APPLY_ROUNDS=${BENCH_APPLY_ROUNDS:-5}         # timed fresh-database applies per tool
+APPLY_ROUNDS=${BENCH_APPLY_ROUNDS:-7}         # timed fresh-database applies per tool
 NOOP_ROUNDS=${BENCH_NOOP_ROUNDS:-4}           # no-op rounds ...
 NOOP_RUNS=${BENCH_NOOP_RUNS:-5}               # ... of this many runs each per command
 

@@ -55,20 +55,28 @@ def psql(query: str) -> str:
     return sh("psql", "-X", "-A", "-t", "-d", "postgres", "-c", query)
 
 
+def round_files(phase: str) -> list[tuple[int, Path]]:
+    """The hyperfine exports of a phase, round-R-WHAT.json, with their round numbers, in order."""
+    files = [(int(p.stem.split("-")[1]), p) for p in (RES / phase).glob("round-*.json")]
+    return sorted(files, key=lambda rp: (rp[0], rp[1].name))
+
+
 def load_rounds(phase: str) -> dict[str, list[float]]:
     """name -> every timed run (seconds), across the rounds of a phase, in round order."""
     times: dict[str, list[float]] = {}
-    for path in sorted((RES / phase).glob("round-*.json"), key=lambda p: int(p.stem.split("-")[1])):
+    for _, path in round_files(phase):
         for result in json.loads(path.read_text())["results"]:
             times.setdefault(result["command"], []).extend(result["times"])
     return times
 
 
 def load_apply_by_round() -> list[dict[str, float]]:
-    rounds = []
-    for path in sorted((RES / "apply").glob("round-*.json"), key=lambda p: int(p.stem.split("-")[1])):
-        rounds.append({r["command"]: r["times"][0] for r in json.loads(path.read_text())["results"]})
-    return rounds
+    """One {tool: seconds} per apply round."""
+    rounds: dict[int, dict[str, float]] = {}
+    for number, path in round_files("apply"):
+        for result in json.loads(path.read_text())["results"]:
+            rounds.setdefault(number, {})[result["command"]] = result["times"][0]
+    return [rounds[n] for n in sorted(rounds)]
 
 
 def secs(value: float) -> str:

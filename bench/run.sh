@@ -6,7 +6,8 @@
 #   3. generates $BENCH_COUNT (1000) migrations in every tool's layout
 #   4. smoke-checks every tool once on a fresh database (all tables and history rows there)
 #   5. times every tool applying them all on a fresh database, $BENCH_APPLY_ROUNDS rounds,
-#      the tools interleaved and their order rotated each round
+#      the tools interleaved and their order rotated each round, each run started only
+#      once the rest of the (shared) machine is quiet
 #   6. times the no-ops (up and status with everything applied)
 #   7. diagnose.sh: where Plover's time goes
 #   8. report.py: bench/RESULTS.md
@@ -129,38 +130,40 @@ rotate() {
 }
 
 # ---------------------------------------------------------------------------- apply
-# One hyperfine call per round, one run per tool, each after a fresh database (--prepare,
-# untimed). Interleaving the tools keeps a burst of other activity on this shared machine
-# from landing on one tool's runs only.
+# Each round times every tool once, interleaved, the order rotated round to round, so that
+# a burst of other work on this shared machine cannot land on one tool's runs only. Before
+# each timed run: a fresh database (reset_db.sh, untimed), then wait_for_quiet.
 for ((round = 1; round <= APPLY_ROUNDS; round++)); do
-    log "apply round $round of $APPLY_ROUNDS: ${TOOLS[*]}"
-    note_load "apply round $round"
-    args=()
-    while read -r tool; do
-        args+=(--prepare "$BENCH_DIR/reset_db.sh $tool" --command-name "$tool" "$(apply_cmd "$tool")")
-    done < <(rotate $((round - 1)) "${TOOLS[@]}")
-    (cd "$WORK" && hyperfine -N --style basic --runs 1 --export-json "$RES/apply/round-$round.json" "${args[@]}") \
-        >>"$LOGS/apply.log" 2>&1 || die "an apply run failed; see ${LOGS#"$REPO_DIR"/}/apply.log"
+    mapfile -t order < <(rotate $((round - 1)) "${TOOLS[@]}")
+    log "apply round $round of $APPLY_ROUNDS: ${order[*]}"
+    for tool in "${order[@]}"; do
+        "$BENCH_DIR/reset_db.sh" "$tool"
+        wait_for_quiet "apply round $round: $tool"
+        (cd "$WORK" && hyperfine -N --style basic --runs 1 \
+            --export-json "$RES/apply/round-$round-$tool.json" --command-name "$tool" "$(apply_cmd "$tool")") \
+            >>"$LOGS/apply.log" 2>&1 || die "$tool failed in apply round $round; see ${LOGS#"$REPO_DIR"/}/apply.log"
+    done
 done
 for tool in "${TOOLS[@]}"; do
     check_applied "$tool" >/dev/null || die "$tool's database is not fully applied after the timed runs"
 done
 
 # ---------------------------------------------------------------------------- no-op
-# With every migration applied (the last apply round left them so): up and status.
+# With every migration applied (the last apply round left them so): up and status. Each
+# round runs every command $NOOP_RUNS times (after one warm-up), interleaved and rotated
+# like the apply rounds.
 mapfile -t NOOPS < <(noop_cmds)
 for ((round = 1; round <= NOOP_ROUNDS; round++)); do
     log "no-op round $round of $NOOP_ROUNDS ($NOOP_RUNS runs of each command)"
-    note_load "no-op round $round"
-    args=()
-    while read -r index; do
+    mapfile -t order < <(rotate $((round - 1)) $(seq 0 $((${#NOOPS[@]} - 1))))
+    for index in "${order[@]}"; do
         IFS='|' read -r label tool command <<<"${NOOPS[index]}"
         tool_ok "$tool" || continue
-        args+=(--command-name "$label" "$command")
-    done < <(rotate $((round - 1)) $(seq 0 $((${#NOOPS[@]} - 1))))
-    (cd "$WORK" && hyperfine -N --style basic --warmup 1 --runs "$NOOP_RUNS" \
-        --export-json "$RES/noop/round-$round.json" "${args[@]}") \
-        >>"$LOGS/noop.log" 2>&1 || die "a no-op run failed; see ${LOGS#"$REPO_DIR"/}/noop.log"
+        wait_for_quiet "no-op round $round: $label"
+        (cd "$WORK" && hyperfine -N --style basic --warmup 1 --runs "$NOOP_RUNS" \
+            --export-json "$RES/noop/round-$round-$index.json" --command-name "$label" "$command") \
+            >>"$LOGS/noop.log" 2>&1 || die "\`$label\` failed; see ${LOGS#"$REPO_DIR"/}/noop.log"
+    done
 done
 note_load "end of measurements"
 

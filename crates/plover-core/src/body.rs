@@ -201,7 +201,7 @@ mod tests {
         name: "test",
         placeholder: Placeholder::Dollar,
         syntax: crate::sql::Syntax::POSTGRES,
-        default_schema: "",
+        history_schema: "",
         schema_exists: "",
         create_schema: None,
         table_exists: "",

@@ -24,8 +24,11 @@ pub struct Dialect {
     pub placeholder: Placeholder,
     /// How the backend reads comments and quotes.
     pub syntax: Syntax,
-    /// A query returning one row with the connection's default schema as text.
-    pub default_schema: &'static str,
+    /// A query with `$1` = the history table's name, returning one row with the schema it
+    /// lives in: the schema of the table of that name the connection sees, or else the
+    /// connection's default schema. Looking for the table first keeps the history where it
+    /// is when a migration changes what the default schema would be.
+    pub history_schema: &'static str,
     /// A query with `$1` = schema name that returns a row when the schema exists.
     pub schema_exists: &'static str,
     /// DDL creating `{schema}`, when the backend can create schemas.
@@ -65,8 +68,13 @@ impl Dialect {
             .replace("{table}", &table.to_string())
             .replace("{elapsed_ms}", self.elapsed_ms)
             .replace("{schema}", &quote_ident(&table.schema));
+        self.bind_style(&sql)
+    }
+
+    /// Rewrites the `$n` placeholders of one of Plover's own queries into this backend's form.
+    pub fn bind_style(&self, sql: &str) -> String {
         match self.placeholder {
-            Placeholder::Dollar => sql,
+            Placeholder::Dollar => sql.to_owned(),
             Placeholder::QuestionMark => sql.replace('$', "?"),
         }
     }
@@ -93,7 +101,7 @@ mod tests {
         name: "test",
         placeholder: Placeholder::QuestionMark,
         syntax: Syntax::SQLITE,
-        default_schema: "",
+        history_schema: "",
         schema_exists: "",
         create_schema: None,
         table_exists: "",

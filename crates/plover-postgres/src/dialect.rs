@@ -39,7 +39,9 @@ pub static POSTGRES: Dialect = Dialect {
     name: "postgres",
     placeholder: Placeholder::Dollar,
     syntax: Syntax::POSTGRES,
-    default_schema: "SELECT COALESCE(current_schema(), 'public')",
+    history_schema: "SELECT COALESCE((SELECT n.nspname::text FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(quote_ident($1))), \
+         current_schema()::text, 'public')",
     schema_exists: "SELECT 1 FROM pg_namespace WHERE nspname = $1",
     create_schema: Some("CREATE SCHEMA IF NOT EXISTS {schema}"),
     table_exists: "SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2",

@@ -20,6 +20,15 @@ mod postgres {
     }
 }
 
+mod postgres_only {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_history_table_stays_put_when_the_search_path_changes() {
+        if let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await {
+            plover_testkit::conformance::apply::the_history_table_stays_put_when_the_search_path_changes(&db).await;
+        }
+    }
+}
+
 mod sqlite {
     plover_testkit::conformance_tests!(plover_testkit::Backend::Sqlite);
 }

@@ -290,3 +290,38 @@ pub async fn a_long_migration_is_still_one_transaction(db: &TestDb) {
         .unwrap();
     assert_eq!(count(conn.as_mut(), "many").await, 300);
 }
+
+/// PostgreSQL only: a migration that creates a schema earlier on the search path (here the
+/// `"$user"` schema) must not move the history table, or everything would run again.
+pub async fn the_history_table_stays_put_when_the_search_path_changes(db: &TestDb) {
+    let dir = Fixture::new()
+        .file(
+            "001_user_schema.sql",
+            "DO $$ BEGIN EXECUTE format('CREATE SCHEMA %I', current_user); END $$;",
+        )
+        .file(
+            "002_counter.sql",
+            "CREATE TABLE public.counter (n integer);\nINSERT INTO public.counter VALUES (1);",
+        );
+    let mut conn = db.connect().await;
+    dir.migrator()
+        .up(conn.as_mut(), Some(Version(1)), &mut Silent)
+        .await
+        .unwrap();
+    dir.migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    dir.migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(conn.as_mut(), "public.counter").await,
+        1,
+        "nothing ran twice"
+    );
+    assert_eq!(count(conn.as_mut(), "public.plover_migrations").await, 2);
+    let status = dir.migrator().status(conn.as_mut()).await.unwrap();
+    assert_eq!(status.history_table, "public.plover_migrations");
+}

@@ -6,13 +6,16 @@ use plover::{Error, Event, Options};
 
 use crate::query_i64;
 
-/// Whether table `name` exists in the connection's default schema.
+/// Whether a table `name` is visible to the connection (on its search path).
 pub async fn has_table(db: &mut dyn Driver, name: &str) -> bool {
     let dialect = db.dialect();
     let schema = db
-        .query(dialect.default_schema, &[])
+        .query(
+            &dialect.bind_style(dialect.history_schema),
+            &[Value::from(name)],
+        )
         .await
-        .expect("default schema");
+        .expect("schema lookup");
     let schema = schema[0][0].as_str().expect("schema name").to_owned();
     let table = plover::core::sql::QualifiedName::new(schema.clone(), name);
     let sql = dialect.render(dialect.table_exists, &table);

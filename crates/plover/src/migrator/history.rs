@@ -68,9 +68,12 @@ impl History {
             Some(schema) => schema.clone(),
             None => {
                 let rows = db
-                    .query(dialect.default_schema, &[])
+                    .query(
+                        &dialect.bind_style(dialect.history_schema),
+                        &[Value::from(options.history_table.as_str())],
+                    )
                     .await
-                    .map_err(Error::database("finding the current schema"))?;
+                    .map_err(Error::database("finding the history table's schema"))?;
                 rows.first()
                     .and_then(|r| r.first())
                     .and_then(Value::as_str)
