@@ -14,12 +14,7 @@ use plover::Version;
 /// out-of-order or half-applied migrations, unsafe scripts), 6 lock not acquired,
 /// 7 `status --check` found pending work, 8 other database error.
 #[derive(Debug, Parser)]
-#[command(
-    name = "plover",
-    version,
-    propagate_version = true,
-    max_term_width = 100
-)]
+#[command(name = "plover", version, max_term_width = 100)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -151,4 +146,36 @@ pub struct AcceptArgs {
     /// Why, recorded in the history table.
     #[arg(long)]
     pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn baseline_and_accept_take_versions() {
+        let cli = Cli::try_parse_from(["plover", "baseline", "--version", "7"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Baseline(BaselineArgs {
+                version: Version(7)
+            })
+        ));
+        let cli = Cli::try_parse_from(["plover", "accept", "3", "--reason", "why"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Accept(AcceptArgs {
+                version: Version(3),
+                ..
+            })
+        ));
+        assert!(Cli::try_parse_from(["plover", "up", "--to", "x"]).is_err());
+    }
 }

@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 use crate::args::Global;
 use crate::exit::Exit;
 
+/// Secrets shorter than this are masked only where they appear as passwords.
+const SHORTEST_SECRET: usize = 4;
+
 /// What a command's failure looks like, for people and for machines.
 #[derive(Debug)]
 pub struct Failure {
@@ -78,17 +81,21 @@ impl Output {
         self.mode
     }
 
-    /// Never print `secret` (a password): every printed text is scrubbed of it.
-    pub fn hide(&mut self, secret: Option<String>) {
-        if let Some(secret) = secret.filter(|s| !s.is_empty()) {
-            self.secrets.push(secret);
-        }
+    /// Never print `secrets` (a password, as written and decoded): every printed text is
+    /// scrubbed of them. Very short ones are left to the URL scrubbing, since replacing every
+    /// `e` would garble the output.
+    pub fn hide(&mut self, secrets: Vec<String>) {
+        self.secrets
+            .extend(secrets.into_iter().filter(|s| s.len() >= SHORTEST_SECRET));
     }
 
+    /// Masks the passwords of URLs and `password=` settings anywhere in `text`, then every
+    /// known secret.
     fn scrub(&self, text: &str) -> String {
-        self.secrets.iter().fold(text.to_owned(), |text, secret| {
-            text.replace(secret.as_str(), "***")
-        })
+        let text = plover::secrets::redact(text);
+        self.secrets
+            .iter()
+            .fold(text, |text, secret| text.replace(secret.as_str(), "***"))
     }
 
     /// A line for people on stdout (not in JSON or quiet mode).

@@ -445,3 +445,61 @@ async fn down_without_every_down_script_exits_5_and_reverts_nothing() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn passwords_never_leak_from_odd_urls_or_config_errors() {
+    let dir = Fixture::new().file("migrations/001_a.sql", "SELECT 1;");
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &[
+                "status",
+                "--database",
+                "postgres://postgres:hun/ter2secret@127.0.0.1:1/db",
+            ],
+            "ter2secret",
+        ),
+        (
+            &[
+                "status",
+                "--json",
+                "--database",
+                "postgres://u:a?b@csecret@127.0.0.1:1/db",
+            ],
+            "csecret",
+        ),
+        (
+            &["status", "--database", "host=db password=hunter2secret"],
+            "hunter2secret",
+        ),
+    ];
+    for (args, secret) in cases {
+        let outcome = crate::support::Outcome::from(
+            crate::support::plover(dir.path())
+                .args(args)
+                .output()
+                .unwrap(),
+        );
+        assert_ne!(outcome.code, 0);
+        let printed = format!("{}{}", outcome.stdout, outcome.stderr);
+        assert!(!printed.contains(secret), "{secret} leaked in: {printed}");
+    }
+    let configs = [
+        "[database]\nurl = \"postgres://app:s3cr\\qsecret@db/app\"\n",
+        "[database]\nurl = \"postgres://app:opensecret@db/${APP\"\n",
+    ];
+    for config in configs {
+        dir.write("plover.toml", config);
+        let outcome = crate::support::Outcome::from(
+            crate::support::plover(dir.path())
+                .arg("status")
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(outcome.code, 2, "{outcome:?}");
+        assert!(
+            !outcome.stderr.contains("secret"),
+            "leaked in: {}",
+            outcome.stderr
+        );
+    }
+}

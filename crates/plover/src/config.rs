@@ -254,12 +254,8 @@ pub fn resolve(
             .map_err(|m| value_error(key, m))
     };
 
-    let (database, database_source) = resolve_url(
-        config,
-        &overrides,
-        env,
-        text("database.url", &file.database.url)?,
-    )?;
+    let from_file = || text("database.url", &file.database.url);
+    let (database, database_source) = resolve_url(config, &overrides, env, &from_file)?;
     let migrations_dir = match overrides.dir {
         Some(dir) => dir,
         None => base.join(
@@ -293,34 +289,39 @@ pub fn resolve(
     })
 }
 
+/// The database URL in DESIGN.md's precedence. The config file's value is interpolated only
+/// when it is the one used, so an unset `${VAR}` there cannot stop a `--database` run.
 fn resolve_url(
     config: Option<&LoadedConfig>,
     overrides: &Overrides,
     env: &dyn Fn(&str) -> Option<String>,
-    from_file: Option<String>,
+    from_file: &dyn Fn() -> Result<Option<String>, ConfigError>,
 ) -> Result<(DatabaseUrl, UrlSource), ConfigError> {
     let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    let candidates = [
-        (overrides.database.clone(), UrlSource::Flag),
-        (env("PLOVER_DATABASE_URL"), UrlSource::PloverDatabaseUrl),
-        (
-            from_file,
-            UrlSource::ConfigFile(config.map(|c| c.path.clone()).unwrap_or_default()),
-        ),
-        (env("DATABASE_URL"), UrlSource::DatabaseUrl),
-    ];
-    for (value, source) in candidates {
-        if let Some(value) = value {
-            return match DatabaseUrl::parse(&value) {
-                Ok(url) => Ok((url, source)),
-                Err(UrlError(message)) => Err(ConfigError::Url {
-                    origin: source,
-                    message,
-                }),
-            };
-        }
+    if let Some(url) = &overrides.database {
+        return parse_url(url, UrlSource::Flag);
+    }
+    if let Some(url) = env("PLOVER_DATABASE_URL") {
+        return parse_url(&url, UrlSource::PloverDatabaseUrl);
+    }
+    if let Some(url) = from_file()? {
+        let path = config.map(|c| c.path.clone()).unwrap_or_default();
+        return parse_url(&url, UrlSource::ConfigFile(path));
+    }
+    if let Some(url) = env("DATABASE_URL") {
+        return parse_url(&url, UrlSource::DatabaseUrl);
     }
     Ok((DatabaseUrl::embedded_default(), UrlSource::EmbeddedDefault))
+}
+
+fn parse_url(url: &str, source: UrlSource) -> Result<(DatabaseUrl, UrlSource), ConfigError> {
+    match DatabaseUrl::parse(url) {
+        Ok(url) => Ok((url, source)),
+        Err(UrlError(message)) => Err(ConfigError::Url {
+            origin: source,
+            message,
+        }),
+    }
 }
 
 #[cfg(test)]

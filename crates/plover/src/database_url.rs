@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+pub use crate::secrets::redact;
+
 /// A database URL. `Display` and `Debug` redact the password; only [`DatabaseUrl::expose`]
 /// gives the URL as written, for the driver.
 #[derive(Clone, PartialEq, Eq)]
@@ -68,9 +70,10 @@ impl DatabaseUrl {
         self.backend
     }
 
-    /// The password, if the URL carries one, so that output can be scrubbed of it.
-    pub fn password(&self) -> Option<String> {
-        password_span(&self.url).map(|(start, end)| self.url[start..end].to_owned())
+    /// The URL's password as written and percent-decoded, so that output can be scrubbed of
+    /// both.
+    pub fn passwords(&self) -> Vec<String> {
+        crate::secrets::passwords_of(&self.url)
     }
 }
 
@@ -89,40 +92,6 @@ fn unsupported(scheme: &str) -> String {
         _ => "",
     };
     format!("Plover does not speak `{scheme}:` URLs{hint}; it speaks postgres:// and sqlite:")
-}
-
-/// Byte range of the password in `scheme://user:password@host` or of a `password=` parameter.
-fn password_span(url: &str) -> Option<(usize, usize)> {
-    if let Some(scheme_end) = url.find("://") {
-        let authority_start = scheme_end + 3;
-        let authority_end = url[authority_start..]
-            .find(['/', '?'])
-            .map_or(url.len(), |i| authority_start + i);
-        let authority = &url[authority_start..authority_end];
-        if let Some(at) = authority.rfind('@') {
-            if let Some(colon) = authority[..at].find(':') {
-                return Some((authority_start + colon + 1, authority_start + at));
-            }
-        }
-    }
-    let query_start = url.find('?')? + 1;
-    let mut offset = query_start;
-    for pair in url[query_start..].split('&') {
-        if let Some(value) = pair.strip_prefix("password=") {
-            let start = offset + "password=".len();
-            return Some((start, start + value.len()));
-        }
-        offset += pair.len() + 1;
-    }
-    None
-}
-
-/// `url` with its password replaced by `***`.
-pub fn redact(url: &str) -> String {
-    match password_span(url) {
-        Some((start, end)) => format!("{}***{}", &url[..start], &url[end..]),
-        None => url.to_owned(),
-    }
 }
 
 impl fmt::Display for DatabaseUrl {
@@ -186,7 +155,7 @@ mod tests {
     #[test]
     fn passwords_can_be_scrubbed() {
         let url = DatabaseUrl::parse("postgres://u:p%40ss@h/d").unwrap();
-        assert_eq!(url.password().as_deref(), Some("p%40ss"));
+        assert_eq!(url.passwords(), ["p%40ss", "p@ss"]);
         assert!(!format!("{url} {url:?}").contains("p%40ss"));
     }
 }

@@ -12,9 +12,10 @@ pub fn interpolate(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<S
             out.push('$');
             rest = tail;
         } else if let Some(body) = after.strip_prefix('{') {
+            // The value is not quoted back: it may hold a password.
             let end = body
                 .find('}')
-                .ok_or_else(|| format!("unterminated `${{` in {text:?}"))?;
+                .ok_or_else(|| "a `${` without its closing `}`".to_owned())?;
             out.push_str(&expand(&body[..end], env)?);
             rest = &body[end + 1..];
         } else {
@@ -77,7 +78,7 @@ mod tests {
         );
         assert_eq!(
             interpolate("${HOST", &env),
-            Err("unterminated `${` in \"${HOST\"".into())
+            Err("a `${` without its closing `}`".into())
         );
         assert_eq!(
             interpolate("${a b}", &env),

@@ -29,6 +29,7 @@ mod interpolate;
 pub mod migrator;
 mod observer;
 pub mod scaffold;
+pub mod secrets;
 
 pub use connect::connect;
 pub use database_url::{Backend, DatabaseUrl};

@@ -56,7 +56,7 @@ pub async fn open(
     output: &mut Output,
 ) -> Result<Session, Failure> {
     let settings = settings::load(global, allow_out_of_order)?;
-    output.hide(settings.database.password());
+    output.hide(settings.database.passwords());
     let migrator = Migrator::from_directory(&settings.migrations_dir, settings.options.clone())
         .map_err(engine_failure)?;
     let db = connect(&settings.database).await.map_err(|source| {

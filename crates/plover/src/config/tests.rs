@@ -122,3 +122,22 @@ fn durations() {
     assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
     assert!(parse_duration("3 weeks").is_err());
 }
+
+#[test]
+fn the_file_url_is_interpolated_only_when_it_is_used() {
+    let config = loaded("[database]\nurl = \"postgres://db/${NOT_SET}\"").unwrap();
+    let flag = Overrides {
+        database: Some("sqlite:x.db".into()),
+        ..Overrides::default()
+    };
+    let s = resolve(Some(&config), flag, &env_with(&[])).unwrap();
+    assert_eq!(s.database_source, UrlSource::Flag);
+    let s = resolve(
+        Some(&config),
+        Overrides::default(),
+        &env_with(&[("PLOVER_DATABASE_URL", "sqlite:y.db")]),
+    )
+    .unwrap();
+    assert_eq!(s.database_source, UrlSource::PloverDatabaseUrl);
+    assert!(resolve(Some(&config), Overrides::default(), &env_with(&[])).is_err());
+}

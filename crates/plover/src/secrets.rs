@@ -1,0 +1,165 @@
+//! Keeping passwords out of everything Plover prints (DESIGN.md, safety rule 5).
+//!
+//! URLs are shown with their password masked (`postgres://app:***@db/app`), and any text
+//! about to be printed can be scrubbed of passwords in the URLs and `password=` settings it
+//! quotes, for messages (parser errors, say) that echo what the user wrote.
+
+/// The byte ranges of every password in `text`: the password of each `scheme://user:pw@host`
+/// URL and the value of each `password=` setting (URL query or libpq key/value string).
+pub fn password_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = url_passwords(text);
+    spans.extend(setting_passwords(text));
+    spans.sort_unstable();
+    spans.dedup();
+    spans
+}
+
+/// In `scheme://user:password@host`, the userinfo ends at the last `@` of the URL: a raw
+/// `/`, `?` or `@` in the password must not end it early (which would show the rest). When a
+/// query holds an `@` too, more than the password may be masked, never less.
+fn url_passwords(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text[from..].find("://") {
+        let start = from + found + 3;
+        let end = text[start..]
+            .find(ends_a_value)
+            .map_or(text.len(), |i| start + i);
+        let url = &text[start..end];
+        if let Some(at) = url.rfind('@') {
+            if let Some(colon) = url[..at].find(':') {
+                spans.push((start + colon + 1, start + at));
+            }
+        }
+        from = end;
+    }
+    spans
+}
+
+fn setting_passwords(text: &str) -> Vec<(usize, usize)> {
+    let lower = text.to_ascii_lowercase();
+    let mut spans = Vec::new();
+    let mut from = 0;
+    while let Some(found) = lower[from..].find("password=") {
+        let start = from + found + "password=".len();
+        let end = text[start..]
+            .find(|c: char| ends_a_value(c) || c == '&')
+            .map_or(text.len(), |i| start + i);
+        if end > start {
+            spans.push((start, end));
+        }
+        from = end.max(start);
+    }
+    spans
+}
+
+/// Where a URL or setting quoted in a message ends: at white space or a quote (JSON, TOML).
+fn ends_a_value(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>')
+}
+
+/// `text` with every password replaced by `***`.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in password_spans(text) {
+        if start < at {
+            continue;
+        }
+        out.push_str(&text[at..start]);
+        out.push_str("***");
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// The password of `url`, if it has one, as written and percent-decoded: the forms that
+/// output must never contain.
+pub fn passwords_of(url: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (start, end) in password_spans(url) {
+        let written = &url[start..end];
+        found.push(written.to_owned());
+        let decoded = percent_decode(written);
+        if decoded != written {
+            found.push(decoded);
+        }
+    }
+    found
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_url_passwords_even_with_slashes_and_question_marks() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/app"),
+            "postgres://app:***@db:5432/app"
+        );
+        assert_eq!(
+            redact("postgres://postgres:hun/ter2@127.0.0.1/db"),
+            "postgres://postgres:***@127.0.0.1/db"
+        );
+        assert_eq!(
+            redact("postgres://u:a?b@c@h/d?sslmode=disable"),
+            "postgres://u:***@h/d?sslmode=disable"
+        );
+        assert_eq!(redact("postgres://app@db/app"), "postgres://app@db/app");
+    }
+
+    #[test]
+    fn masks_password_settings_and_urls_inside_messages() {
+        assert_eq!(
+            redact("host=h password=hunter2 user=u"),
+            "host=h password=*** user=u"
+        );
+        assert_eq!(
+            redact("postgresql://u@h/d?password=x1&sslmode=require"),
+            "postgresql://u@h/d?password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact("line 2: url = \"postgres://app:s3cr\\qet@db/app\"\nexpected"),
+            "line 2: url = \"postgres://app:***@db/app\"\nexpected"
+        );
+    }
+
+    #[test]
+    fn json_stays_json() {
+        let json = r#"{"database":"postgres://app@db/app","applied_by":"root@vm","url":"postgres://u:pw1@h/d"}"#;
+        assert_eq!(
+            redact(json),
+            r#"{"database":"postgres://app@db/app","applied_by":"root@vm","url":"postgres://u:***@h/d"}"#
+        );
+    }
+
+    #[test]
+    fn passwords_come_written_and_decoded() {
+        assert_eq!(passwords_of("postgres://u:p%40ss@h/d"), ["p%40ss", "p@ss"]);
+        assert!(passwords_of("sqlite:plover.db").is_empty());
+    }
+}
