@@ -89,6 +89,11 @@ impl<'a> Progress<'a> {
             Event::InvalidIndexDropped { version, index } => {
                 self.say(format!("  {version}: dropped invalid index {index} left by an interrupted run; building it again"));
             }
+            Event::IndexAlreadyDropped { version, index } => {
+                self.say(format!(
+                    "  {version}: index {index} was already dropped before the interruption"
+                ));
+            }
             Event::IndexAlreadyBuilt { version, index } => {
                 self.say(format!(
                     "  {version}: index {index} was already built before the interruption"

@@ -211,6 +211,7 @@ mod tests {
             pattern: "CREATE [UNIQUE] INDEX CONCURRENTLY",
             allowed_in_transaction_from: None,
         }],
+        session_settings: &[],
         index_repair: None,
     };
 

@@ -42,6 +42,10 @@ pub struct Dialect {
     pub elapsed_ms: &'static str,
     /// Statements the backend refuses inside a transaction block.
     pub refused_in_transaction: &'static [StatementPattern],
+    /// Statements that only change the connection's settings (`SET lock_timeout`, `PRAGMA
+    /// foreign_keys`): a resumed no-transaction migration runs those it had already run again,
+    /// since the new connection does not have them.
+    pub session_settings: &'static [&'static str],
     /// How to find and drop an index a failed `CREATE INDEX CONCURRENTLY` left invalid.
     pub index_repair: Option<IndexRepair>,
 }
@@ -111,6 +115,7 @@ mod tests {
             pattern: "VACUUM",
             allowed_in_transaction_from: None,
         }],
+        session_settings: &["PRAGMA"],
         index_repair: None,
     };
 

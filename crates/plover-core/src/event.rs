@@ -66,6 +66,14 @@ pub enum Event {
         /// The index, as named in the statement.
         index: String,
     },
+    /// The index a `DROP INDEX CONCURRENTLY` drops is already gone at the resume point: the
+    /// drop finished before a crash kept its progress from being recorded, and counts as done.
+    IndexAlreadyDropped {
+        /// The migration's version.
+        version: Version,
+        /// The index, as named in the statement.
+        index: String,
+    },
     /// A migration committed.
     MigrationApplied {
         /// Its version.

@@ -48,6 +48,7 @@ pub static POSTGRES: Dialect = Dialect {
     history_ddl: include_str!("../sql/history.sql"),
     elapsed_ms: "CAST(1000 * EXTRACT(EPOCH FROM clock_timestamp() - transaction_timestamp()) AS bigint)",
     refused_in_transaction: REFUSED_IN_TRANSACTION,
+    session_settings: &["SET", "RESET"],
     index_repair: Some(IndexRepair {
         index_validity: "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)",
         drop_index: "DROP INDEX CONCURRENTLY IF EXISTS {index}",

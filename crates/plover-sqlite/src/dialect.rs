@@ -3,6 +3,24 @@
 use plover_core::sql::{StatementPattern, Syntax};
 use plover_core::{Dialect, Placeholder};
 
+const fn never(pattern: &'static str) -> StatementPattern {
+    StatementPattern {
+        pattern,
+        allowed_in_transaction_from: None,
+    }
+}
+
+/// Statements SQLite refuses, or silently ignores, inside a transaction. `PRAGMA
+/// foreign_keys = OFF` inside one is a no-op, so a table rebuild meant to run without
+/// foreign keys would cascade deletes instead.
+const REFUSED_IN_TRANSACTION: &[StatementPattern] = &[
+    never("VACUUM"),
+    never("PRAGMA [MAIN] FOREIGN_KEYS"),
+    never("PRAGMA ... JOURNAL_MODE"),
+    never("ATTACH"),
+    never("DETACH"),
+];
+
 /// SQLite's dialect.
 pub static SQLITE: Dialect = Dialect {
     name: "sqlite",
@@ -16,9 +34,7 @@ pub static SQLITE: Dialect = Dialect {
     history_ddl: include_str!("../sql/history.sql"),
     // Registered by the driver: SQLite has no clock for the transaction's start.
     elapsed_ms: "plover_elapsed_ms()",
-    refused_in_transaction: &[StatementPattern {
-        pattern: "VACUUM",
-        allowed_in_transaction_from: None,
-    }],
+    refused_in_transaction: REFUSED_IN_TRANSACTION,
+    session_settings: &["PRAGMA"],
     index_repair: None,
 };

@@ -22,6 +22,13 @@ mod postgres {
 
 mod postgres_only {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_index_at_the_resume_point_counts_as_done() {
+        if let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await {
+            plover_testkit::conformance::no_transaction::a_dropped_index_at_the_resume_point_counts_as_done(&db).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_history_table_stays_put_when_the_search_path_changes() {
         if let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await {
             plover_testkit::conformance::apply::the_history_table_stays_put_when_the_search_path_changes(&db).await;
@@ -31,6 +38,17 @@ mod postgres_only {
 
 mod sqlite {
     plover_testkit::conformance_tests!(plover_testkit::Backend::Sqlite);
+
+    #[tokio::test]
+    async fn a_sqlite_table_rebuild_keeps_foreign_keys_off() {
+        let db = plover_testkit::TestDb::new(plover_testkit::Backend::Sqlite)
+            .await
+            .unwrap();
+        plover_testkit::conformance::no_transaction::a_sqlite_table_rebuild_keeps_foreign_keys_off(
+            &db,
+        )
+        .await;
+    }
 }
 
 mod tls;

@@ -49,6 +49,36 @@ pub fn created_index_name(statement: &str) -> Option<String> {
     })
 }
 
+/// The index a `DROP INDEX CONCURRENTLY name` statement drops, when it names exactly one
+/// index and has no `IF EXISTS` (with it, running again is harmless anyway).
+pub fn dropped_index_name(statement: &str) -> Option<String> {
+    let tokens: Vec<Token> = tokenize(statement, Syntax::POSTGRES)
+        .into_iter()
+        .filter(|t| !t.kind.is_trivia())
+        .collect();
+    let words: Vec<String> = tokens
+        .iter()
+        .take(3)
+        .map(|t| t.text(statement).to_ascii_uppercase())
+        .collect();
+    if words != ["DROP", "INDEX", "CONCURRENTLY"] {
+        return None;
+    }
+    let (name, after) = dotted_name(statement, &tokens, 3)?;
+    let rest: Vec<String> = tokens[after..]
+        .iter()
+        .map(|t| t.text(statement).to_ascii_uppercase())
+        .collect();
+    let clean_end = matches!(
+        rest.iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        [] | [";"] | ["CASCADE" | "RESTRICT"] | ["CASCADE" | "RESTRICT", ";"]
+    );
+    (clean_end && !name.eq_ignore_ascii_case("IF")).then_some(name)
+}
+
 /// A possibly dotted name starting at `tokens[at]`, and the index of the token after it.
 fn dotted_name(statement: &str, tokens: &[Token], mut at: usize) -> Option<(String, usize)> {
     let mut name = String::new();
@@ -109,6 +139,24 @@ mod tests {
             "CREATE INDEX i ON \"my.schema\".t (x)",
             Some("\"my.schema\".i"),
         );
+    }
+
+    #[test]
+    fn finds_the_dropped_index() {
+        assert_eq!(
+            dropped_index_name("DROP INDEX CONCURRENTLY app.i;").as_deref(),
+            Some("app.i")
+        );
+        assert_eq!(
+            dropped_index_name("drop index concurrently \"I\" cascade").as_deref(),
+            Some("\"I\"")
+        );
+        assert_eq!(
+            dropped_index_name("DROP INDEX CONCURRENTLY IF EXISTS i"),
+            None
+        );
+        assert_eq!(dropped_index_name("DROP INDEX CONCURRENTLY a, b"), None);
+        assert_eq!(dropped_index_name("DROP INDEX i"), None);
     }
 
     #[test]

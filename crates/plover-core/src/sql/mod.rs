@@ -7,7 +7,7 @@ pub mod quote;
 pub mod split;
 
 pub use classify::{StatementPattern, matches_pattern};
-pub use index::created_index_name;
+pub use index::{created_index_name, dropped_index_name};
 pub use lexer::Syntax;
 pub use quote::{QualifiedName, quote_ident, quote_literal};
 pub use split::{Statement, Unterminated, leading_words, split, split_checked};

@@ -31,6 +31,7 @@ macro_rules! conformance_tests {
             apply::status_shows_every_state,
             no_transaction::statements_commit_one_by_one_and_resume,
             no_transaction::statements_refused_in_a_transaction_are_reported_first,
+            no_transaction::session_settings_are_restored_on_resume,
             refusals::an_edited_file_is_refused_with_a_diff,
             refusals::a_missing_file_is_refused,
             refusals::out_of_order_is_refused_unless_allowed,

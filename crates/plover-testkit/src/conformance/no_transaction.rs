@@ -211,3 +211,128 @@ pub async fn a_built_index_at_the_resume_point_counts_as_done(db: &TestDb) {
     );
     assert_eq!(count(conn.as_mut(), "t").await, 1);
 }
+
+pub async fn session_settings_are_restored_on_resume(db: &TestDb) {
+    let (setting, read_back, expected) = match db.backend {
+        Backend::Postgres => (
+            "SET lock_timeout = '1234ms';",
+            "SELECT current_setting('lock_timeout')",
+            "1234ms",
+        ),
+        Backend::Sqlite => (
+            "PRAGMA foreign_keys = OFF;",
+            "SELECT CAST(foreign_keys AS TEXT) FROM pragma_foreign_keys",
+            "0",
+        ),
+    };
+    let dir = Fixture::new().file(
+        "001_steps.sql",
+        &format!(
+            "-- plover:no-transaction\n{setting}\nCREATE TABLE seen (value text);\nINSERT INTO gate VALUES (1);\nINSERT INTO seen {read_back};\n"
+        ),
+    );
+    let mut conn = db.connect().await;
+    assert!(
+        dir.migrator()
+            .up(conn.as_mut(), None, &mut Silent)
+            .await
+            .is_err()
+    );
+    conn.execute_script("CREATE TABLE gate (n integer)")
+        .await
+        .unwrap();
+    let mut fresh = db.connect().await;
+    dir.migrator()
+        .up(fresh.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    let rows = fresh.query("SELECT value FROM seen", &[]).await.unwrap();
+    assert_eq!(
+        rows[0][0].as_str(),
+        Some(expected),
+        "the setting was restored before resuming"
+    );
+}
+
+/// SQLite only: its own table-rebuild recipe turns foreign keys off, which a transaction
+/// silently ignores (deleting the children through ON DELETE CASCADE). Plover refuses it in a
+/// transactional file and runs it outside any transaction in a no-transaction one.
+pub async fn a_sqlite_table_rebuild_keeps_foreign_keys_off(db: &TestDb) {
+    let rebuild = "PRAGMA foreign_keys = OFF;\n\
+        CREATE TABLE parent_new (id integer PRIMARY KEY, name text, extra text);\n\
+        INSERT INTO parent_new (id, name) SELECT id, name FROM parent;\n\
+        DROP TABLE parent;\n\
+        ALTER TABLE parent_new RENAME TO parent;\n\
+        PRAGMA foreign_keys = ON;\n";
+    let dir = Fixture::new()
+        .file(
+            "001_tables.sql",
+            "CREATE TABLE parent (id integer PRIMARY KEY, name text);\n\
+             CREATE TABLE child (id integer, parent_id integer REFERENCES parent (id) ON DELETE CASCADE);\n\
+             INSERT INTO parent VALUES (1, 'p');\nINSERT INTO child VALUES (1, 1);",
+        )
+        .file("002_rebuild.sql", rebuild);
+    let mut conn = db.connect().await;
+    let message = refusal(dir.migrator().up(conn.as_mut(), None, &mut Silent).await);
+    assert!(
+        message.contains(
+            "002_rebuild.sql:1: PRAGMA [MAIN] FOREIGN_KEYS cannot run inside a transaction"
+        ),
+        "{message}"
+    );
+    dir.write(
+        "002_rebuild.sql",
+        &format!("-- plover:no-transaction\n{rebuild}"),
+    );
+    dir.migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(conn.as_mut(), "child").await,
+        1,
+        "the children survived the rebuild"
+    );
+}
+
+/// PostgreSQL only: a crash after `DROP INDEX CONCURRENTLY` finished but before its progress
+/// was recorded must not fail on the index being gone.
+pub async fn a_dropped_index_at_the_resume_point_counts_as_done(db: &TestDb) {
+    let dir = Fixture::new()
+        .file(
+            "001_t.sql",
+            "CREATE TABLE t (x integer);\nCREATE INDEX t_x ON t (x);",
+        )
+        .file(
+            "002_drop.sql",
+            "-- plover:no-transaction\nDROP INDEX CONCURRENTLY t_x;\nINSERT INTO t VALUES (7);\n",
+        );
+    let mut conn = db.connect().await;
+    dir.migrator()
+        .up(conn.as_mut(), Some(plover::Version(1)), &mut Silent)
+        .await
+        .unwrap();
+    let migrator = dir.migrator();
+    let checksum = migrator.migrations()[1].checksum().to_string();
+    conn.execute_script("DROP INDEX CONCURRENTLY t_x")
+        .await
+        .unwrap();
+    conn.execute_script(&format!(
+        "INSERT INTO plover_migrations (version, name, checksum, script, status, statements_done, statements_total, applied_by) \
+         VALUES (2, 'drop', '{checksum}', '', 'partial', 0, 2, 'test')"
+    ))
+    .await
+    .unwrap();
+    let mut events = Vec::new();
+    migrator
+        .up(conn.as_mut(), None, &mut recorder(&mut events))
+        .await
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::IndexAlreadyDropped { .. })),
+        "{events:?}"
+    );
+    assert_eq!(count(conn.as_mut(), "t").await, 1);
+}

@@ -5,6 +5,7 @@ mod history;
 mod lock;
 mod options;
 mod report;
+mod resume;
 mod run;
 
 use std::path::Path;

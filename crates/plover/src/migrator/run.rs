@@ -4,13 +4,14 @@ use std::time::Instant;
 
 use plover_core::body::{Body, line_at};
 use plover_core::plan::PlannedMigration;
-use plover_core::sql::{Statement, created_index_name};
+use plover_core::sql::Statement;
 use plover_core::{
     AppliedState, Driver, DriverError, Event, Migration, Script, Step, TransactionMode, Value,
     Version,
 };
 
 use super::history::{History, NewRow};
+use super::resume::{self, Check};
 use crate::{Error, Observer};
 
 /// One command's connection, history table and observer.
@@ -19,12 +20,6 @@ pub struct Run<'a> {
     pub history: &'a History,
     pub observer: &'a mut dyn Observer,
     pub applied_by: &'a str,
-}
-
-/// Whether a `CREATE INDEX CONCURRENTLY` still has to run.
-enum IndexCheck {
-    Run,
-    AlreadyBuilt,
 }
 
 impl Run<'_> {
@@ -92,6 +87,16 @@ impl Run<'_> {
                 .map_err(self.recording(migration.version))?;
         }
         let done = planned.resume.map_or(0, |r| r.done);
+        if done > 0 {
+            let script = &migration.up;
+            resume::replay_session_settings(
+                self.db,
+                migration.version,
+                script,
+                &body.statements[..done.min(total)],
+            )
+            .await?;
+        }
         for (index, statement) in body.statements.iter().enumerate().skip(done) {
             let at_resume_point = planned.resume.is_some() && index == done;
             self.apply_statement(migration, statement, index, total, at_resume_point)
@@ -127,8 +132,9 @@ impl Run<'_> {
             .refusal_in_transaction(text, self.db.server_version())
             .is_some()
         {
-            let check = self.check_index(version, text, at_resume_point).await?;
-            if matches!(check, IndexCheck::Run) {
+            let check =
+                resume::check_index(self.db, self.observer, version, text, at_resume_point).await?;
+            if matches!(check, Check::Run) {
                 self.db
                     .execute_script(text)
                     .await
@@ -161,51 +167,6 @@ impl Run<'_> {
             elapsed_ms,
         });
         Ok(())
-    }
-
-    /// A failed `CREATE INDEX CONCURRENTLY` leaves an INVALID index behind: drop it so the
-    /// statement can build it again. A valid index at the resume point means the statement
-    /// finished but the crash came before its progress was recorded: count it as done.
-    async fn check_index(
-        &mut self,
-        version: Version,
-        statement: &str,
-        at_resume_point: bool,
-    ) -> Result<IndexCheck, Error> {
-        let (Some(repair), Some(index)) = (
-            &self.db.dialect().index_repair,
-            created_index_name(statement),
-        ) else {
-            return Ok(IndexCheck::Run);
-        };
-        let context = format!("checking index {index} of version {version}");
-        let rows = self
-            .db
-            .query(repair.index_validity, &[Value::from(index.as_str())])
-            .await
-            .map_err(Error::database(context.clone()))?;
-        match rows
-            .first()
-            .and_then(|r| r.first())
-            .and_then(Value::as_bool)
-        {
-            Some(false) => {
-                let drop = repair.drop_index.replace("{index}", &index);
-                self.db
-                    .execute_script(&drop)
-                    .await
-                    .map_err(Error::database(context))?;
-                self.observer
-                    .on_event(&Event::InvalidIndexDropped { version, index });
-                Ok(IndexCheck::Run)
-            }
-            Some(true) if at_resume_point => {
-                self.observer
-                    .on_event(&Event::IndexAlreadyBuilt { version, index });
-                Ok(IndexCheck::AlreadyBuilt)
-            }
-            _ => Ok(IndexCheck::Run),
-        }
     }
 
     /// Reverts one migration with its down script and returns how long it took.
