@@ -160,6 +160,11 @@ async fn out_of_order_exits_5_unless_allowed() {
         );
         assert_eq!(snapshot(&db).await, before);
         assert_eq!(
+            run(dir.path(), &db, &["status", "--check"]).code,
+            5,
+            "status --check agrees with up"
+        );
+        assert_eq!(
             run(dir.path(), &db, &["up", "--allow-out-of-order"]).code,
             0
         );
@@ -389,6 +394,7 @@ async fn a_held_lock_exits_6_naming_the_holder() {
             host: "deploy-7".into(),
             pid: 31337,
             since_unix: 1_795_299_543,
+            token: 7,
         };
         assert_eq!(
             holder.try_lock(&request).await.unwrap(),

@@ -6,7 +6,7 @@
 //! refuses inside a transaction, are reported with their file and line.
 
 use crate::migration::Script;
-use crate::sql::{Statement, leading_words, split_checked};
+use crate::sql::{Statement, leading_words, matches_pattern, split_checked};
 use crate::{Dialect, TransactionMode};
 
 /// The part of a script the runner executes.
@@ -50,6 +50,16 @@ pub enum BodyError {
         line: usize,
         /// What it is.
         what: &'static str,
+    },
+    /// A statement Plover cannot run: a psql meta-command, or one the dialect lists.
+    #[error("{path}:{line}: {what}")]
+    Unsupported {
+        /// The file.
+        path: String,
+        /// The 1-based line.
+        line: usize,
+        /// What it is and what to do instead.
+        what: String,
     },
     /// A statement the server refuses inside a transaction, in a transactional script.
     #[error(
@@ -114,6 +124,24 @@ fn check_statement(
     server_version: u32,
 ) -> Result<(), BodyError> {
     let text = statement.text(&script.sql);
+    let unsupported = |what: String| BodyError::Unsupported {
+        path: script.path.clone(),
+        line: statement.line,
+        what,
+    };
+    if text.starts_with('\\') {
+        let command = text.split_whitespace().next().unwrap_or(text);
+        return Err(unsupported(format!(
+            "`{command}` is a psql meta-command; Plover runs SQL, not psql scripts: write it as SQL or remove it"
+        )));
+    }
+    if let Some((pattern, why)) = dialect
+        .unsupported
+        .iter()
+        .find(|(p, _)| matches_pattern(p, text))
+    {
+        return Err(unsupported(format!("{pattern}: {why}")));
+    }
     if let Some(words) = transaction_control(text) {
         let advice = match script.transaction {
             TransactionMode::Single => IN_SINGLE,
@@ -212,6 +240,7 @@ mod tests {
             allowed_in_transaction_from: None,
         }],
         session_settings: &[],
+        unsupported: &[("COPY ... FROM STDIN", "it reads psql's input")],
         index_repair: None,
     };
 
@@ -302,6 +331,22 @@ mod tests {
             "CREATE INDEX CONCURRENTLY i ON t (x);",
             TransactionMode::None,
             Ok(("CREATE INDEX CONCURRENTLY i ON t (x);", false)),
+        );
+    }
+
+    #[test]
+    fn psql_meta_commands_and_unsupported_statements_are_refused() {
+        check(
+            "\\set ON_ERROR_STOP on\nSELECT 1;",
+            TransactionMode::Single,
+            Err(
+                "m/1_a.sql:1: `\\set` is a psql meta-command; Plover runs SQL, not psql scripts: write it as SQL or remove it",
+            ),
+        );
+        check(
+            "SELECT 1;\nCOPY t FROM stdin;",
+            TransactionMode::Single,
+            Err("m/1_a.sql:2: COPY ... FROM STDIN: it reads psql's input"),
         );
     }
 

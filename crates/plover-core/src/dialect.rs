@@ -42,6 +42,8 @@ pub struct Dialect {
     pub elapsed_ms: &'static str,
     /// Statements the backend refuses inside a transaction block.
     pub refused_in_transaction: &'static [StatementPattern],
+    /// Statements Plover cannot run, with the reason and what to write instead.
+    pub unsupported: &'static [(&'static str, &'static str)],
     /// Statements that only change the connection's settings (`SET lock_timeout`, `PRAGMA
     /// foreign_keys`): a resumed no-transaction migration runs those it had already run again,
     /// since the new connection does not have them.
@@ -116,6 +118,7 @@ mod tests {
             allowed_in_transaction_from: None,
         }],
         session_settings: &["PRAGMA"],
+        unsupported: &[],
         index_repair: None,
     };
 

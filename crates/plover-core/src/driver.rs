@@ -97,6 +97,8 @@ pub struct Claimant {
     pub pid: u32,
     /// When it asked, in seconds since the Unix epoch.
     pub since_unix: i64,
+    /// A random number telling this claim from any other, even one from the same process.
+    pub token: u64,
 }
 
 /// The migration lock for one history table.
@@ -225,6 +227,12 @@ pub trait Driver: Send {
 
     /// Releases a lock taken with [`try_lock`](Driver::try_lock).
     async fn unlock(&mut self, lock: &LockRequest) -> Result<(), DriverError>;
+
+    /// Tells other runners that the holder of `lock` is still alive. Locks that the server
+    /// ties to the connection need nothing; leases that expire are renewed.
+    async fn renew_lock(&mut self, _lock: &LockRequest) -> Result<(), DriverError> {
+        Ok(())
+    }
 
     /// Who holds the lock now, if anyone.
     async fn lock_holder(&mut self, lock: &LockRequest) -> Result<Option<LockHolder>, DriverError>;

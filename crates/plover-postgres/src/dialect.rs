@@ -49,6 +49,10 @@ pub static POSTGRES: Dialect = Dialect {
     elapsed_ms: "CAST(1000 * EXTRACT(EPOCH FROM clock_timestamp() - transaction_timestamp()) AS bigint)",
     refused_in_transaction: REFUSED_IN_TRANSACTION,
     session_settings: &["SET", "RESET"],
+    unsupported: &[(
+        "COPY ... FROM STDIN",
+        "it reads rows from psql's input, which Plover does not have; load them with INSERT, or COPY from a file on the server",
+    )],
     index_repair: Some(IndexRepair {
         index_validity: "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)",
         drop_index: "DROP INDEX CONCURRENTLY IF EXISTS {index}",

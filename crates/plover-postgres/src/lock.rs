@@ -82,6 +82,7 @@ mod tests {
             host: "build-7".into(),
             pid: 4242,
             since_unix: 0,
+            token: 7,
         };
         let holder = holder(99, &label(&claimant), None, None);
         assert_eq!(holder.host.as_deref(), Some("build-7"));

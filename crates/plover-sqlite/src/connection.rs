@@ -30,7 +30,20 @@ pub struct SqliteDriver {
 
 /// Opens (creating when missing) the database at `url` (`sqlite:path`).
 pub async fn connect(url: &str) -> Result<SqliteDriver, DriverError> {
-    let location = url::parse(url)?;
+    open(url::parse(url)?)
+}
+
+/// Opens the database at `url` for commands that only read: a file that does not exist yet
+/// is not created but read as an empty database (nothing applied), so that `plover status`
+/// on a fresh checkout, or with a mistyped path, leaves no file behind.
+pub async fn connect_without_creating(url: &str) -> Result<SqliteDriver, DriverError> {
+    match url::parse(url)? {
+        Location::File(path) if !path.exists() => open(Location::Memory),
+        location => open(location),
+    }
+}
+
+fn open(location: Location) -> Result<SqliteDriver, DriverError> {
     let connection = match &location {
         Location::Memory => Connection::open_in_memory(),
         Location::File(path) => Connection::open_with_flags(
@@ -204,6 +217,14 @@ impl Driver for SqliteDriver {
         let request = request.clone();
         self.worker
             .call(move |c| lease::release(c, &request.table, &request.claimant))
+            .await?
+            .map_err(|e| from_sqlite(e, 0))
+    }
+
+    async fn renew_lock(&mut self, request: &LockRequest) -> Result<(), DriverError> {
+        let request = request.clone();
+        self.worker
+            .call(move |c| lease::renew(c, &request.table, &request.claimant))
             .await?
             .map_err(|e| from_sqlite(e, 0))
     }

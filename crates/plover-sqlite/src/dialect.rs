@@ -36,5 +36,6 @@ pub static SQLITE: Dialect = Dialect {
     elapsed_ms: "plover_elapsed_ms()",
     refused_in_transaction: REFUSED_IN_TRANSACTION,
     session_settings: &["PRAGMA"],
+    unsupported: &[],
     index_repair: None,
 };

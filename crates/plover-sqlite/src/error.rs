@@ -5,7 +5,10 @@ use plover_core::{DriverError, ErrorKind};
 /// Converts `error`; `offset` is where the failing statement starts in the text the caller
 /// sent, so that positions point into that text.
 pub fn from_sqlite(error: rusqlite::Error, offset: usize) -> DriverError {
-    let code = error.sqlite_error_code().map(|c| format!("{c:?}"));
+    let code = error
+        .sqlite_error_code()
+        .filter(|c| *c != rusqlite::ErrorCode::Unknown)
+        .map(|c| format!("{c:?}"));
     let position = match &error {
         rusqlite::Error::SqlInputError { offset: inner, .. } => {
             Some(offset + usize::try_from(*inner).unwrap_or(0))

@@ -1,19 +1,21 @@
-//! The migration lock as a lease row, taken under `BEGIN IMMEDIATE`.
+//! The migration lock as a lease row in `plover_lock`, written under `BEGIN IMMEDIATE`.
 //!
 //! SQLite has no session locks that die with their process, so the lock is a row naming its
-//! holder's host and pid. A row left by a process that no longer runs on this host (killed
-//! with SIGKILL, say) is stale and taken over; a row from another host is honoured, since its
-//! process cannot be checked from here.
+//! holder: host, PID namespace, pid, a random token, since when, and a heartbeat the holder
+//! renews after every migration. A lease is stale, and taken over, when its process is known
+//! to be gone (same host and PID namespace, pid no longer running) or, for a holder this
+//! machine cannot check, when its heartbeat is older than [`LEASE_TTL`].
 
-use plover_core::sql::QualifiedName;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use plover_core::sql::{QualifiedName, quote_literal};
 use plover_core::time::format_unix_seconds;
 use plover_core::{Claimant, LockHolder};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-/// The lease table beside the history table.
-fn lease_table(history: &QualifiedName) -> String {
-    history.sibling("plover_lock").to_string()
-}
+/// How long a lease from a holder this machine cannot check lasts without a heartbeat.
+pub const LEASE_TTL: Duration = Duration::from_secs(600);
 
 /// Whether the lease was taken, and otherwise who holds it.
 pub enum Outcome {
@@ -23,31 +25,73 @@ pub enum Outcome {
     Held(LockHolder),
 }
 
-/// Tries once to take the lease guarding `history`.
+struct Lease {
+    host: String,
+    namespace: String,
+    pid: i64,
+    token: String,
+    since: i64,
+    heartbeat: i64,
+}
+
+/// The lease table beside the history table.
+fn lease_table(history: &QualifiedName) -> QualifiedName {
+    history.sibling("plover_lock")
+}
+
+/// Tries once to take the lease guarding `history`. The lease is read first without a write
+/// lock, so that a held lease is reported at once rather than after waiting on its holder's
+/// writes.
 pub fn try_take(
     connection: &mut Connection,
     history: &QualifiedName,
     claimant: &Claimant,
 ) -> rusqlite::Result<Outcome> {
+    let now = unix_now();
+    if let Some(lease) = read(connection, history)? {
+        if is_alive(&lease, claimant, now) {
+            return Ok(Outcome::Held(describe(&lease, history, claimant)));
+        }
+    }
     let table = lease_table(history);
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute_batch(&include_str!("../sql/lock.sql").replace("{table}", &table))?;
-    if let Some(holder) = read(&tx, &table, history)? {
-        if is_alive(&holder, claimant) {
-            return Ok(Outcome::Held(describe(&holder)));
+    tx.execute_batch(&include_str!("../sql/lock.sql").replace("{table}", &table.to_string()))?;
+    if let Some(lease) = read(&tx, history)? {
+        if is_alive(&lease, claimant, now) {
+            return Ok(Outcome::Held(describe(&lease, history, claimant)));
         }
     }
     tx.execute(
-        &format!("INSERT OR REPLACE INTO {table} (name, host, pid, since) VALUES (?1, ?2, ?3, ?4)"),
+        &format!(
+            "INSERT OR REPLACE INTO {table} (name, host, namespace, pid, token, since, heartbeat) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        ),
         params![
             history.plain(),
             claimant.host,
+            pid_namespace(),
             claimant.pid,
-            claimant.since_unix
+            claimant.token.to_string(),
+            claimant.since_unix,
+            now
         ],
     )?;
     tx.commit()?;
     Ok(Outcome::Taken)
+}
+
+/// Renews the heartbeat of the lease `claimant` holds.
+pub fn renew(
+    connection: &Connection,
+    history: &QualifiedName,
+    claimant: &Claimant,
+) -> rusqlite::Result<()> {
+    let table = lease_table(history);
+    connection.execute(
+        &format!("UPDATE {table} SET heartbeat = ?1 WHERE name = ?2 AND token = ?3"),
+        params![unix_now(), history.plain(), claimant.token.to_string()],
+    )?;
+    Ok(())
 }
 
 /// Releases the lease if `claimant` holds it.
@@ -58,8 +102,8 @@ pub fn release(
 ) -> rusqlite::Result<()> {
     let table = lease_table(history);
     connection.execute(
-        &format!("DELETE FROM {table} WHERE name = ?1 AND host = ?2 AND pid = ?3"),
-        params![history.plain(), claimant.host, claimant.pid],
+        &format!("DELETE FROM {table} WHERE name = ?1 AND token = ?2"),
+        params![history.plain(), claimant.token.to_string()],
     )?;
     Ok(())
 }
@@ -70,66 +114,99 @@ pub fn holder(
     history: &QualifiedName,
     me: &Claimant,
 ) -> rusqlite::Result<Option<LockHolder>> {
+    let lease = read(connection, history)?;
+    Ok(lease
+        .filter(|l| is_alive(l, me, unix_now()))
+        .map(|l| describe(&l, history, me)))
+}
+
+fn read(connection: &Connection, history: &QualifiedName) -> rusqlite::Result<Option<Lease>> {
+    let table = lease_table(history);
     let exists: Option<i64> = connection
         .query_row(
-            "SELECT 1 FROM pragma_table_list WHERE schema = ?1 AND name = 'plover_lock'",
-            [&history.schema],
+            "SELECT 1 FROM pragma_table_list WHERE schema = ?1 AND name = ?2",
+            [&table.schema, &table.name],
             |row| row.get(0),
         )
         .optional()?;
     if exists.is_none() {
         return Ok(None);
     }
-    let holder = read(connection, &lease_table(history), history)?;
-    Ok(holder.filter(|h| is_alive(h, me)).map(|h| describe(&h)))
-}
-
-struct Lease {
-    host: String,
-    pid: i64,
-    since: i64,
-}
-
-fn read(
-    connection: &Connection,
-    table: &str,
-    history: &QualifiedName,
-) -> rusqlite::Result<Option<Lease>> {
     connection
         .query_row(
-            &format!("SELECT host, pid, since FROM {table} WHERE name = ?1"),
+            &format!(
+                "SELECT host, namespace, pid, token, since, heartbeat FROM {table} WHERE name = ?1"
+            ),
             [history.plain()],
             |row| {
                 Ok(Lease {
                     host: row.get(0)?,
-                    pid: row.get(1)?,
-                    since: row.get(2)?,
+                    namespace: row.get(1)?,
+                    pid: row.get(2)?,
+                    token: row.get(3)?,
+                    since: row.get(4)?,
+                    heartbeat: row.get(5)?,
                 })
             },
         )
         .optional()
 }
 
-fn describe(lease: &Lease) -> LockHolder {
+/// Who holds `lease`, and, for a holder this machine cannot check, the way out.
+fn describe(lease: &Lease, history: &QualifiedName, me: &Claimant) -> LockHolder {
+    let detail = (!is_local(lease, me)).then(|| {
+        format!(
+            "last heartbeat {}; if that process is gone the lease expires {} minutes after it, or remove it now with: \
+             DELETE FROM {} WHERE name = {}",
+            format_unix_seconds(lease.heartbeat),
+            LEASE_TTL.as_secs() / 60,
+            lease_table(history),
+            quote_literal(&history.plain())
+        )
+    });
     LockHolder {
         host: Some(lease.host.clone()),
         pid: Some(lease.pid),
         since: Some(format_unix_seconds(lease.since)),
-        detail: None,
+        detail,
     }
 }
 
-/// A lease is alive unless its process is known to be gone: on this host, not us, and no
-/// longer running. A lease carrying our own pid is a leftover of an earlier process that had
-/// our pid, since a process takes the lock once.
-fn is_alive(lease: &Lease, me: &Claimant) -> bool {
-    if lease.host != me.host {
-        return true;
-    }
-    if lease.pid == i64::from(me.pid) {
+/// Whether `lease` was written on this machine, in this PID namespace, where its pid can be
+/// checked.
+fn is_local(lease: &Lease, me: &Claimant) -> bool {
+    lease.host == me.host && lease.namespace == pid_namespace()
+}
+
+/// A lease is alive unless its process is known to be gone, or it is ours.
+fn is_alive(lease: &Lease, me: &Claimant, now: i64) -> bool {
+    if lease.token == me.token.to_string() {
         return false;
     }
-    process_is_running(lease.pid)
+    if !is_local(lease, me) {
+        return now - lease.heartbeat < LEASE_TTL.as_secs() as i64;
+    }
+    // Another runner in this very process holds it; otherwise ask the operating system.
+    lease.pid == i64::from(me.pid) || process_is_running(lease.pid)
+}
+
+/// The PID namespace (Linux), so that two containers sharing a host name and a database
+/// file do not judge each other's pids.
+fn pid_namespace() -> String {
+    static NAMESPACE: OnceLock<String> = OnceLock::new();
+    NAMESPACE
+        .get_or_init(|| {
+            std::fs::read_link("/proc/self/ns/pid")
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        })
+        .clone()
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(target_os = "linux")]

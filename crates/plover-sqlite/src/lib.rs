@@ -23,5 +23,5 @@ mod lease;
 pub mod url;
 mod worker;
 
-pub use connection::{SqliteDriver, connect};
+pub use connection::{SqliteDriver, connect, connect_without_creating};
 pub use dialect::SQLITE;

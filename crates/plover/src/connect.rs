@@ -5,10 +5,19 @@ use plover_core::{Driver, DriverError};
 
 use crate::database_url::{Backend, DatabaseUrl};
 
-/// Connects to `url` with the matching driver.
+/// Connects to `url` with the matching driver; a SQLite file is created when missing.
 pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Driver>, DriverError> {
     Ok(match url.backend() {
         Backend::Postgres => Box::new(plover_postgres::connect(url.expose()).await?),
         Backend::Sqlite => Box::new(plover_sqlite::connect(url.expose()).await?),
+    })
+}
+
+/// Connects for a command that only reads (`status`, `verify`, dry runs): a SQLite file that
+/// does not exist yet reads as an empty database instead of being created.
+pub async fn connect_for_reading(url: &DatabaseUrl) -> Result<Box<dyn Driver>, DriverError> {
+    Ok(match url.backend() {
+        Backend::Postgres => Box::new(plover_postgres::connect(url.expose()).await?),
+        Backend::Sqlite => Box::new(plover_sqlite::connect_without_creating(url.expose()).await?),
     })
 }

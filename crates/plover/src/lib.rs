@@ -31,7 +31,7 @@ mod observer;
 pub mod scaffold;
 pub mod secrets;
 
-pub use connect::connect;
+pub use connect::{connect, connect_for_reading};
 pub use database_url::{Backend, DatabaseUrl};
 pub use error::Error;
 pub use migrator::{Migrator, Options};

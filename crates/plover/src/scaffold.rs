@@ -92,11 +92,18 @@ pub fn new_migration(
             .compact()
             .parse()
             .expect("digits");
-        format!("{}", highest.map_or(now, |h| now.max(h + 1)))
+        format!(
+            "{}",
+            highest
+                .map_or(Some(now), |h| h.checked_add(1).map(|next| now.max(next)))
+                .ok_or_else(exhausted)?
+        )
     } else {
         format!(
             "{:0width$}",
-            highest.map_or(1, |h| h + 1),
+            highest
+                .map_or(Some(1), |h| h.checked_add(1))
+                .ok_or_else(exhausted)?,
             width = width.max(3)
         )
     };
@@ -127,6 +134,13 @@ pub fn new_migration(
         created.push(down);
     }
     Ok(created)
+}
+
+fn exhausted() -> ScaffoldError {
+    ScaffoldError(
+        "the highest version is already the largest Plover can store; renumber the migrations"
+            .to_owned(),
+    )
 }
 
 /// The highest version among the directory's file and folder names, and the widest version

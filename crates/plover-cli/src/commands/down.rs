@@ -6,14 +6,14 @@ use plover::DownTarget;
 use serde_json::json;
 
 use super::up::print_plan;
-use super::{engine_failure, open};
+use super::{Access, engine_failure, open};
 use crate::args::{DownArgs, Global};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
 use crate::progress::{Progress, millis};
 
 pub async fn run(global: &Global, args: &DownArgs, output: &mut Output) -> Result<Exit, Failure> {
-    let mut session = open(global, false, output).await?;
+    let mut session = open(global, false, Access::unless_dry_run(args.dry_run), output).await?;
     let target = match (args.to, args.steps) {
         (Some(version), _) => DownTarget::To(version),
         (None, steps) => DownTarget::Steps(steps.unwrap_or(1)),

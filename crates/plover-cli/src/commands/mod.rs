@@ -11,7 +11,7 @@ mod verify;
 
 use plover::config::Settings;
 use plover::core::Driver;
-use plover::{Migrator, connect};
+use plover::{Migrator, connect, connect_for_reading};
 use serde_json::json;
 
 use crate::args::{Cli, Command, Global};
@@ -41,6 +41,22 @@ pub async fn run(cli: Cli) -> Exit {
     }
 }
 
+/// Whether a command changes the database; a read-only one never creates a SQLite file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// `status`, `verify` and dry runs.
+    Read,
+    /// Everything else.
+    Write,
+}
+
+impl Access {
+    /// `Read` for a dry run.
+    pub fn unless_dry_run(dry_run: bool) -> Self {
+        if dry_run { Access::Read } else { Access::Write }
+    }
+}
+
 /// What a database command works with.
 pub struct Session {
     pub settings: Settings,
@@ -53,13 +69,18 @@ pub struct Session {
 pub async fn open(
     global: &Global,
     allow_out_of_order: bool,
+    access: Access,
     output: &mut Output,
 ) -> Result<Session, Failure> {
     let settings = settings::load(global, allow_out_of_order)?;
     output.hide(settings.database.passwords());
     let migrator = Migrator::from_directory(&settings.migrations_dir, settings.options.clone())
         .map_err(engine_failure)?;
-    let db = connect(&settings.database).await.map_err(|source| {
+    let db = match access {
+        Access::Write => connect(&settings.database).await,
+        Access::Read => connect_for_reading(&settings.database).await,
+    };
+    let db = db.map_err(|source| {
         let error = plover::Error::Connect {
             url: settings.database.to_string(),
             source: Box::new(source),

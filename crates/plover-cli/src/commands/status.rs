@@ -5,13 +5,13 @@ use plover::core::status::State;
 use plover::migrator::StatusReport;
 use serde_json::json;
 
-use super::{engine_failure, open};
+use super::{Access, engine_failure, open};
 use crate::args::{Global, StatusArgs};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
 
 pub async fn run(global: &Global, args: &StatusArgs, output: &mut Output) -> Result<Exit, Failure> {
-    let mut session = open(global, false, output).await?;
+    let mut session = open(global, false, Access::Read, output).await?;
     let report = session
         .migrator
         .status(session.db.as_mut())
@@ -66,7 +66,7 @@ fn print_table(report: &StatusReport, output: &Output) {
         let state = format!("{:<8}", m.state.as_str());
         let state = match m.state {
             State::Applied | State::Retired => style(state).green(),
-            State::Pending => style(state).yellow(),
+            State::Pending if !m.out_of_order => style(state).yellow(),
             _ => style(state).red().bold(),
         };
         let mut detail = m
@@ -76,6 +76,8 @@ fn print_table(report: &StatusReport, output: &Output) {
             .unwrap_or_default();
         if let (Some(done), Some(total)) = (m.statements_done, m.statements_total) {
             detail = format!("{done} of {total} statements done; `plover up` resumes it");
+        } else if m.out_of_order {
+            detail = "out of order: below the highest applied version (see `plover up`)".to_owned();
         } else if m.baseline {
             detail.push_str(" (baseline)");
         }

@@ -6,14 +6,20 @@ use plover::core::TransactionMode;
 use plover::migrator::Plan;
 use serde_json::json;
 
-use super::{Session, engine_failure, open};
+use super::{Access, Session, engine_failure, open};
 use crate::args::{Global, UpArgs};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
 use crate::progress::{Progress, millis};
 
 pub async fn run(global: &Global, args: &UpArgs, output: &mut Output) -> Result<Exit, Failure> {
-    let mut session = open(global, args.allow_out_of_order, output).await?;
+    let mut session = open(
+        global,
+        args.allow_out_of_order,
+        Access::unless_dry_run(args.dry_run),
+        output,
+    )
+    .await?;
     if args.dry_run {
         let plan = session
             .migrator

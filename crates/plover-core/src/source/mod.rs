@@ -130,8 +130,19 @@ fn classify(file: &SourceFile) -> Result<Option<Entry<'_>>, String> {
             Some((FileRole::Down, stem)) => (stem, Kind::FileDown),
         },
         [folder, file_name] => {
-            if parse_stem(folder).is_err() || !file_name.ends_with(".sql") {
-                return Ok(None);
+            // A folder that starts like a migration but does not parse is a mistake, not
+            // someone else's folder (`seeds/`): say so rather than skip it.
+            let looks_like_migration = folder
+                .split('_')
+                .next()
+                .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()));
+            match parse_stem(folder) {
+                Err(reason) if looks_like_migration && file_name.ends_with(".sql") => {
+                    return Err(reason);
+                }
+                Err(_) => return Ok(None),
+                Ok(_) if !file_name.ends_with(".sql") => return Ok(None),
+                Ok(_) => {}
             }
             match *file_name {
                 "up.sql" => (*folder, Kind::FolderUp),

@@ -94,9 +94,11 @@ fn duplicates_orphans_and_bad_names_are_all_reported() {
             ("002_c.down.sql", ""),
             ("add_users.sql", ""),
             ("003_d/notes.sql", ""),
+            ("004_bad name/up.sql", ""),
         ],
         "migrations/add_users.sql: cannot read the file name: `add` is not a version: expected digits, like 3 or 20261121093000\n\
          migrations/003_d/notes.sql: cannot read the file name: a migration folder holds only up.sql and down.sql\n\
+         migrations/004_bad name/up.sql: cannot read the file name: the name may hold letters, digits, `_` and `-`, not ' '\n\
          version 1 is used by more than one migration: migrations/001_a.sql, migrations/1_b.sql\n\
          migrations/002_c.down.sql: a down script without its up script (same version and name)",
     );

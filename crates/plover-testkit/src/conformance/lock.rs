@@ -24,6 +24,7 @@ pub async fn a_held_lock_names_its_holder(db: &TestDb) {
         host: "build-box".into(),
         pid: 4242,
         since_unix: 1_795_299_543,
+        token: 7,
     };
     assert_eq!(
         holder.try_lock(&request).await.unwrap(),

@@ -28,6 +28,7 @@ pub fn request(table: &QualifiedName, options: &Options) -> LockRequest {
             host: options.host.clone(),
             pid: std::process::id(),
             since_unix,
+            token: fastrand::u64(..),
         },
     }
 }

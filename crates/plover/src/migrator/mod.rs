@@ -9,13 +9,14 @@ mod resume;
 mod run;
 
 use std::path::Path;
+use std::time::Instant;
 
 use plover_core::body::{self, Body};
 use plover_core::diff::unified_diff;
 use plover_core::plan::{self, DownTarget, PlannedMigration, Problem, Refusal, Resume, UpPolicy};
 use plover_core::source::parse_migrations;
 use plover_core::status::{Entry, status};
-use plover_core::{Driver, Event, Migration, Script, Version};
+use plover_core::{Driver, Event, LockRequest, Migration, Script, Version};
 
 use history::History;
 pub use lock::request as lock_request;
@@ -77,9 +78,27 @@ impl Migrator {
             .map_err(Error::database("looking up the lock holder"))?;
         Ok(StatusReport {
             history_table: history.table.plain(),
-            migrations: entries.iter().map(MigrationStatus::from).collect(),
+            migrations: self.statuses(&entries),
             lock_holder,
         })
+    }
+
+    fn statuses(&self, entries: &[Entry<'_>]) -> Vec<MigrationStatus> {
+        let highest_applied = entries
+            .iter()
+            .filter(|e| e.applied.is_some())
+            .map(|e| e.version)
+            .max();
+        let refuse = self.options.out_of_order == plan::OutOfOrder::Refuse;
+        entries
+            .iter()
+            .map(|entry| MigrationStatus {
+                out_of_order: refuse
+                    && entry.state == plover_core::status::State::Pending
+                    && highest_applied.is_some_and(|h| h > entry.version),
+                ..MigrationStatus::from(entry)
+            })
+            .collect()
     }
 
     /// What `up` would do, without taking the lock or changing anything.
@@ -89,9 +108,18 @@ impl Migrator {
         target: Option<Version>,
     ) -> Result<Plan, Error> {
         let history = History::locate(db, &self.options).await?;
+        self.plan_up_at(db, &history, target).await
+    }
+
+    async fn plan_up_at(
+        &self,
+        db: &mut dyn Driver,
+        history: &History,
+        target: Option<Version>,
+    ) -> Result<Plan, Error> {
         let applied = history.list(db).await?;
         let entries = status(&self.migrations, &applied);
-        let planned = self.plan_up_from(db, &history, &entries, target).await?;
+        let planned = self.plan_up_from(db, history, &entries, target).await?;
         let bodies = prepare_up(db, &planned)?;
         let steps = planned
             .iter()
@@ -116,9 +144,22 @@ impl Migrator {
         observer: &mut dyn Observer,
     ) -> Result<RunReport, Error> {
         let history = History::locate(db, &self.options).await?;
+        // Planned first without the lock: a refusal, or a run with nothing to do, then takes no
+        // lock and changes nothing. With work to do, the plan is made again under the lock.
+        if self
+            .plan_up_at(db, &history, target)
+            .await?
+            .steps
+            .is_empty()
+        {
+            observer.on_event(&Event::Planned { count: 0 });
+            return Ok(RunReport::default());
+        }
         let request = lock::request(&history.table, &self.options);
         lock::acquire(db, &request, self.options.lock_timeout, observer).await?;
-        let result = self.up_locked(db, &history, target, observer).await;
+        let result = self
+            .up_locked(db, &history, &request, target, observer)
+            .await;
         lock::release(db, &request, result).await
     }
 
@@ -126,6 +167,7 @@ impl Migrator {
         &self,
         db: &mut dyn Driver,
         history: &History,
+        lock: &LockRequest,
         target: Option<Version>,
         observer: &mut dyn Observer,
     ) -> Result<RunReport, Error> {
@@ -146,6 +188,8 @@ impl Migrator {
             history,
             observer,
             applied_by: &self.options.applied_by,
+            lock,
+            renewed: Instant::now(),
         };
         for (index, (step, body)) in planned.iter().zip(&bodies).enumerate() {
             let migration = step.migration;
@@ -195,9 +239,18 @@ impl Migrator {
     /// What `down` would revert, without taking the lock or changing anything.
     pub async fn plan_down(&self, db: &mut dyn Driver, target: DownTarget) -> Result<Plan, Error> {
         let history = History::locate(db, &self.options).await?;
+        self.plan_down_at(db, &history, target).await
+    }
+
+    async fn plan_down_at(
+        &self,
+        db: &mut dyn Driver,
+        history: &History,
+        target: DownTarget,
+    ) -> Result<Plan, Error> {
         let applied = history.list(db).await?;
         let entries = status(&self.migrations, &applied);
-        let chosen = plan_down_from(db, &history, &entries, target).await?;
+        let chosen = plan_down_from(db, history, &entries, target).await?;
         let bodies = prepare_all(db, chosen.iter().map(|m| down_script(m)))?;
         let steps = chosen
             .iter()
@@ -220,9 +273,21 @@ impl Migrator {
         observer: &mut dyn Observer,
     ) -> Result<RunReport, Error> {
         let history = History::locate(db, &self.options).await?;
+        // As for `up`: a refusal or nothing to revert needs no lock.
+        if self
+            .plan_down_at(db, &history, target)
+            .await?
+            .steps
+            .is_empty()
+        {
+            observer.on_event(&Event::Planned { count: 0 });
+            return Ok(RunReport::default());
+        }
         let request = lock::request(&history.table, &self.options);
         lock::acquire(db, &request, self.options.lock_timeout, observer).await?;
-        let result = self.down_locked(db, &history, target, observer).await;
+        let result = self
+            .down_locked(db, &history, &request, target, observer)
+            .await;
         lock::release(db, &request, result).await
     }
 
@@ -230,6 +295,7 @@ impl Migrator {
         &self,
         db: &mut dyn Driver,
         history: &History,
+        lock: &LockRequest,
         target: DownTarget,
         observer: &mut dyn Observer,
     ) -> Result<RunReport, Error> {
@@ -246,6 +312,8 @@ impl Migrator {
             history,
             observer,
             applied_by: &self.options.applied_by,
+            lock,
+            renewed: Instant::now(),
         };
         for (index, (migration, body)) in chosen.iter().zip(&bodies).enumerate() {
             let (version, name) = (migration.version, migration.name.clone());

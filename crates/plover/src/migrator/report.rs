@@ -24,11 +24,12 @@ impl StatusReport {
             .count()
     }
 
-    /// How many migrations stop `up` (edited or missing files).
+    /// How many migrations stop `up`: edited or missing files, and pending versions that are
+    /// out of order when that is refused.
     pub fn problems(&self) -> usize {
         self.migrations
             .iter()
-            .filter(|m| m.state.is_problem())
+            .filter(|m| m.state.is_problem() || m.out_of_order)
             .count()
     }
 }
@@ -56,6 +57,8 @@ pub struct MigrationStatus {
     pub statements_total: Option<usize>,
     /// Whether `plover baseline` recorded it rather than running it.
     pub baseline: bool,
+    /// Pending below the highest applied version, which `up` refuses unless allowed.
+    pub out_of_order: bool,
 }
 
 impl From<&Entry<'_>> for MigrationStatus {
@@ -76,6 +79,7 @@ impl From<&Entry<'_>> for MigrationStatus {
             statements_done: done,
             statements_total: total,
             baseline: applied.is_some_and(|a| a.state == AppliedState::Baseline),
+            out_of_order: false,
         }
     }
 }

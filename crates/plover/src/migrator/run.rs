@@ -1,13 +1,13 @@
 //! Running migrations: applying and reverting scripts with their history rows.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use plover_core::body::{Body, line_at};
 use plover_core::plan::PlannedMigration;
 use plover_core::sql::Statement;
 use plover_core::{
-    AppliedState, Driver, DriverError, Event, Migration, Script, Step, TransactionMode, Value,
-    Version,
+    AppliedState, Driver, DriverError, Event, LockRequest, Migration, Script, Step,
+    TransactionMode, Value, Version,
 };
 
 use super::history::{History, NewRow};
@@ -20,9 +20,28 @@ pub struct Run<'a> {
     pub history: &'a History,
     pub observer: &'a mut dyn Observer,
     pub applied_by: &'a str,
+    /// The migration lock this run holds.
+    pub lock: &'a LockRequest,
+    /// When the lock was last renewed.
+    pub renewed: Instant,
 }
 
+/// How often a long run tells other runners that it is alive (leases that expire need it).
+const RENEW_EVERY: Duration = Duration::from_secs(30);
+
 impl Run<'_> {
+    /// Renews the lock when it has not been renewed for a while.
+    async fn keep_lock(&mut self) -> Result<(), Error> {
+        if self.renewed.elapsed() >= RENEW_EVERY {
+            self.db
+                .renew_lock(self.lock)
+                .await
+                .map_err(Error::database("renewing the migration lock"))?;
+            self.renewed = Instant::now();
+        }
+        Ok(())
+    }
+
     /// Applies one migration and returns how long it took, in milliseconds.
     pub async fn apply(
         &mut self,
@@ -39,6 +58,7 @@ impl Run<'_> {
             }
             _ => self.apply_statement_by_statement(planned, body).await?,
         }
+        self.keep_lock().await?;
         Ok(started.elapsed().as_secs_f64() * 1000.0)
     }
 
@@ -166,7 +186,7 @@ impl Run<'_> {
             total,
             elapsed_ms,
         });
-        Ok(())
+        self.keep_lock().await
     }
 
     /// Reverts one migration with its down script and returns how long it took.
@@ -202,6 +222,7 @@ impl Run<'_> {
                     .map_err(self.recording(migration.version))?;
             }
         }
+        self.keep_lock().await?;
         Ok(started.elapsed().as_secs_f64() * 1000.0)
     }
 
