@@ -233,3 +233,93 @@ fn process_is_running(pid: i64) -> bool {
 fn process_is_running(_pid: i64) -> bool {
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claimant(host: &str, pid: u32, token: u64) -> Claimant {
+        Claimant {
+            host: host.into(),
+            pid,
+            since_unix: 0,
+            token,
+        }
+    }
+
+    fn history() -> QualifiedName {
+        QualifiedName::new("main", "plover_migrations")
+    }
+
+    /// Writes a lease as another machine would have.
+    fn foreign_lease(connection: &Connection, heartbeat: i64) {
+        let sql = include_str!("../sql/lock.sql").replace("{table}", "\"main\".\"plover_lock\"");
+        connection.execute_batch(&sql).unwrap();
+        connection
+            .execute(
+                "INSERT INTO plover_lock VALUES ('main.plover_migrations', 'elsewhere', 'pid:[1]', 7, '99', 0, ?1)",
+                [heartbeat],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn a_lease_from_another_machine_lasts_until_its_heartbeat_expires() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        foreign_lease(&connection, unix_now());
+        let me = claimant("here", std::process::id(), 1);
+        let Outcome::Held(holder) = try_take(&mut connection, &history(), &me).unwrap() else {
+            panic!("taken")
+        };
+        assert_eq!(holder.host.as_deref(), Some("elsewhere"));
+        assert!(holder.detail.unwrap().contains(
+            "DELETE FROM \"main\".\"plover_lock\" WHERE name = 'main.plover_migrations'"
+        ));
+
+        connection
+            .execute(
+                "UPDATE plover_lock SET heartbeat = ?1",
+                [unix_now() - LEASE_TTL.as_secs() as i64 - 1],
+            )
+            .unwrap();
+        assert!(matches!(
+            try_take(&mut connection, &history(), &me).unwrap(),
+            Outcome::Taken
+        ));
+    }
+
+    #[test]
+    fn runners_in_one_process_do_not_take_each_others_lease() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        let first = claimant("here", std::process::id(), 1);
+        let second = claimant("here", std::process::id(), 2);
+        assert!(matches!(
+            try_take(&mut connection, &history(), &first).unwrap(),
+            Outcome::Taken
+        ));
+        assert!(matches!(
+            try_take(&mut connection, &history(), &second).unwrap(),
+            Outcome::Held(_)
+        ));
+        release(&connection, &history(), &first).unwrap();
+        assert!(matches!(
+            try_take(&mut connection, &history(), &second).unwrap(),
+            Outcome::Taken
+        ));
+    }
+
+    #[test]
+    fn a_lease_of_a_dead_local_process_is_taken_over() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        let dead = claimant("here", u32::MAX - 1, 1);
+        assert!(matches!(
+            try_take(&mut connection, &history(), &dead).unwrap(),
+            Outcome::Taken
+        ));
+        let me = claimant("here", std::process::id(), 2);
+        assert!(matches!(
+            try_take(&mut connection, &history(), &me).unwrap(),
+            Outcome::Taken
+        ));
+    }
+}
