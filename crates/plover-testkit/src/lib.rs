@@ -1,9 +1,10 @@
 //! Plover's test kit: a throwaway database per test on every backend, migration-directory
 //! fixtures, and the backend conformance suite that every driver must pass.
 //!
-//! PostgreSQL comes from `PLOVER_TEST_PG_URL` or the local server at 127.0.0.1:5432. When
-//! none answers, PostgreSQL tests print that they were skipped, unless `CI` is set: then
-//! they fail, so CI can never pass without them.
+//! PostgreSQL comes from `PLOVER_TEST_PG_URL`, or the local server at 127.0.0.1:5432, or a
+//! throwaway server started from the local PostgreSQL binaries (`PLOVER_TEST_PG_URL=throwaway`
+//! asks for one directly). When none can be had, PostgreSQL tests print that they were
+//! skipped, unless `CI` is set: then they fail, so CI can never pass without them.
 //!
 //! ```no_run
 //! # async fn example() {
@@ -19,6 +20,7 @@
 
 #![allow(clippy::print_stderr)]
 
+mod cluster;
 pub mod conformance;
 mod fixture;
 mod postgres;

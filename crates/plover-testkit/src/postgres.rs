@@ -1,10 +1,12 @@
 //! A fresh PostgreSQL database per test, created on the server named by
 //! `PLOVER_TEST_PG_URL` (or the local server at 127.0.0.1:5432) and dropped afterwards.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use plover::core::{Driver, Value};
+use tokio::sync::OnceCell;
+
+use crate::cluster;
 
 /// The admin URL tests create their databases through, when a server answers.
 const LOCAL_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable";
@@ -12,7 +14,7 @@ const LOCAL_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode
 /// Prefix of every database the kit creates; stale ones from killed runs are dropped.
 const PREFIX: &str = "plover_t_";
 
-static ADMIN_URL: OnceLock<Option<String>> = OnceLock::new();
+static ADMIN_URL: OnceCell<Option<String>> = OnceCell::const_new();
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A database created for one test and dropped when the value is dropped.
@@ -24,27 +26,39 @@ pub struct PgDatabase {
     admin: String,
 }
 
-/// The admin URL, probed once per process. `None` when no server answers.
+/// The admin URL, found once per process: `PLOVER_TEST_PG_URL` (`throwaway` asks for a
+/// private server), else the local server, else a throwaway server from the local binaries.
+/// `None` when none can be had.
 async fn admin_url() -> Option<String> {
-    if let Some(url) = ADMIN_URL.get() {
-        return url.clone();
+    ADMIN_URL.get_or_init(discover).await.clone()
+}
+
+async fn discover() -> Option<String> {
+    match std::env::var("PLOVER_TEST_PG_URL") {
+        Ok(value) if value == "throwaway" => cluster::start().await,
+        Ok(url) => usable(&url).await,
+        Err(_) => match usable(LOCAL_DEFAULT).await {
+            Some(url) => Some(url),
+            None => cluster::start().await,
+        },
     }
-    let candidate =
-        std::env::var("PLOVER_TEST_PG_URL").unwrap_or_else(|_| LOCAL_DEFAULT.to_owned());
-    let found = match plover_postgres::connect(&candidate).await {
+}
+
+/// `url` when a server answers there.
+async fn usable(url: &str) -> Option<String> {
+    match plover_postgres::connect(url).await {
         Ok(mut admin) => {
             drop_stale_databases(&mut admin).await;
-            Some(candidate)
+            Some(url.to_owned())
         }
         Err(error) => {
             eprintln!(
                 "no PostgreSQL at {}: {error}",
-                plover::database_url::redact(&candidate)
+                plover::database_url::redact(url)
             );
             None
         }
-    };
-    ADMIN_URL.get_or_init(|| found).clone()
+    }
 }
 
 /// Databases left by test processes that no longer run.
