@@ -1,7 +1,7 @@
 //! Reading a migrations directory from disk.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use plover_core::SourceFile;
 
@@ -13,34 +13,44 @@ pub struct DirectoryError {
 }
 
 /// Reads the SQL files of `dir`: its top-level files and the files one level down (the
-/// folder layout). Hidden entries are skipped.
+/// folder layout). Hidden entries are skipped; symbolic links are followed.
 pub fn read_directory(dir: &Path) -> Result<Vec<SourceFile>, DirectoryError> {
     let mut files = Vec::new();
     for entry in entries(dir)? {
-        let (path, name) = entry;
-        if path.is_dir() {
-            for (inner, inner_name) in entries(&path)? {
-                if inner.is_file() && inner_name.ends_with(".sql") {
-                    files.push(read(&inner, format!("{name}/{inner_name}"))?);
+        if entry.is_dir {
+            for inner in entries(&entry.path)? {
+                if !inner.is_dir && inner.name.ends_with(".sql") {
+                    files.push(read(&inner.path, format!("{}/{}", entry.name, inner.name))?);
                 }
             }
-        } else if name.ends_with(".sql") {
-            files.push(read(&path, name)?);
+        } else if entry.name.ends_with(".sql") {
+            files.push(read(&entry.path, entry.name)?);
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
-fn entries(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>, DirectoryError> {
+struct Entry {
+    path: PathBuf,
+    name: String,
+    is_dir: bool,
+}
+
+fn entries(dir: &Path) -> Result<Vec<Entry>, DirectoryError> {
     let listing = std::fs::read_dir(dir).map_err(|e| directory_error(dir, &e))?;
     let mut entries = Vec::new();
     for entry in listing {
         let entry = entry.map_err(|e| directory_error(dir, &e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with('.') {
-            entries.push((entry.path(), name));
+        if name.starts_with('.') {
+            continue;
         }
+        // The listing already knows the kind of entry; only a symbolic link costs a stat.
+        let kind = entry.file_type().map_err(|e| directory_error(dir, &e))?;
+        let path = entry.path();
+        let is_dir = kind.is_dir() || (kind.is_symlink() && path.is_dir());
+        entries.push(Entry { path, name, is_dir });
     }
     Ok(entries)
 }

@@ -31,6 +31,10 @@ pub fn parse(path: &str, text: &str) -> Result<Directives, SourceError> {
     let mut directives = Directives {
         transaction: TransactionMode::Single,
     };
+    // Most files mention no directive at all: no need to lex them here.
+    if !text.contains(PREFIX) {
+        return Ok(directives);
+    }
     let mut in_header = true;
     // Directives are read before the backend is known; PostgreSQL's rules are the stricter.
     for token in tokenize(text, Syntax::POSTGRES) {
