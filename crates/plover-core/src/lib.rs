@@ -34,6 +34,7 @@ pub mod driver;
 pub mod event;
 pub mod history;
 pub mod migration;
+pub mod percent;
 pub mod plan;
 pub mod source;
 pub mod sql;

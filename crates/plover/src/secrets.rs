@@ -4,6 +4,8 @@
 //! about to be printed can be scrubbed of passwords in the URLs and `password=` settings it
 //! quotes, for messages (parser errors, say) that echo what the user wrote.
 
+use plover_core::percent::percent_decode;
+
 /// The byte ranges of every password in `text`: the password of each `scheme://user:pw@host`
 /// URL and the value of each `password=` setting (URL query or libpq key/value string).
 pub fn password_spans(text: &str) -> Vec<(usize, usize)> {
@@ -87,28 +89,6 @@ pub fn passwords_of(url: &str) -> Vec<String> {
         }
     }
     found
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

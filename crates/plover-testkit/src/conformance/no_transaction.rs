@@ -1,6 +1,6 @@
 //! `-- plover:no-transaction` migrations: statement by statement, resumable.
 
-use plover::core::sql::QualifiedName;
+use plover::core::Driver;
 use plover::{Error, Event, Silent};
 
 use super::support::{count, has_table, recorder, refusal, states};
@@ -191,13 +191,7 @@ pub async fn a_built_index_at_the_resume_point_counts_as_done(db: &TestDb) {
     conn.execute_script("CREATE INDEX CONCURRENTLY t_x ON t (x)")
         .await
         .unwrap();
-    let table = QualifiedName::new("public", "plover_migrations");
-    conn.execute_script(&format!(
-        "INSERT INTO {table} (version, name, checksum, script, status, statements_done, statements_total, applied_by) \
-         VALUES (2, 'index', '{checksum}', '', 'partial', 0, 2, 'test')"
-    ))
-    .await
-    .unwrap();
+    record_interrupted_start(conn.as_mut(), &checksum).await;
     let mut events = Vec::new();
     migrator
         .up(conn.as_mut(), None, &mut recorder(&mut events))
@@ -317,12 +311,7 @@ pub async fn a_dropped_index_at_the_resume_point_counts_as_done(db: &TestDb) {
     conn.execute_script("DROP INDEX CONCURRENTLY t_x")
         .await
         .unwrap();
-    conn.execute_script(&format!(
-        "INSERT INTO plover_migrations (version, name, checksum, script, status, statements_done, statements_total, applied_by) \
-         VALUES (2, 'drop', '{checksum}', '', 'partial', 0, 2, 'test')"
-    ))
-    .await
-    .unwrap();
+    record_interrupted_start(conn.as_mut(), &checksum).await;
     let mut events = Vec::new();
     migrator
         .up(conn.as_mut(), None, &mut recorder(&mut events))
@@ -335,4 +324,15 @@ pub async fn a_dropped_index_at_the_resume_point_counts_as_done(db: &TestDb) {
         "{events:?}"
     );
     assert_eq!(count(conn.as_mut(), "t").await, 1);
+}
+
+/// What a crash right after the first statement of version 2 (two statements, checksum
+/// `checksum`) leaves when its progress was not recorded yet: a row saying 0 done.
+async fn record_interrupted_start(conn: &mut dyn Driver, checksum: &str) {
+    conn.execute_script(&format!(
+        "INSERT INTO plover_migrations (version, name, checksum, script, status, statements_done, statements_total, applied_by) \
+         VALUES (2, 'interrupted', '{checksum}', '', 'partial', 0, 2, 'test')"
+    ))
+    .await
+    .unwrap();
 }
