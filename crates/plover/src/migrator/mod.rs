@@ -4,6 +4,7 @@ mod admin;
 mod history;
 mod lock;
 mod options;
+mod planning;
 mod report;
 mod resume;
 mod run;
@@ -11,16 +12,18 @@ mod run;
 use std::path::Path;
 use std::time::Instant;
 
-use plover_core::body::{self, Body};
-use plover_core::diff::unified_diff;
-use plover_core::plan::{self, DownTarget, PlannedMigration, Problem, Refusal, Resume, UpPolicy};
+use plover_core::plan::{self, DownTarget, UpPolicy};
 use plover_core::source::parse_migrations;
 use plover_core::status::{Entry, status};
-use plover_core::{Driver, Event, LockRequest, Migration, Script, Version};
+use plover_core::{Driver, Event, LockRequest, Migration, Version};
 
 use history::History;
 pub use lock::request as lock_request;
 pub use options::{DEFAULT_HISTORY_TABLE, Options};
+use planning::{
+    down_script, plan_down_from, plan_up_from, planned_step, prepare_all, prepare_up,
+    refused_with_diffs, with_applied,
+};
 pub use report::{
     AcceptReport, BaselineReport, Done, MigrationStatus, Plan, PlannedStep, RunReport,
     StatusReport, VerifyReport,
@@ -83,6 +86,13 @@ impl Migrator {
         })
     }
 
+    fn up_policy(&self, target: Option<Version>) -> UpPolicy {
+        UpPolicy {
+            target,
+            out_of_order: self.options.out_of_order,
+        }
+    }
+
     fn statuses(&self, entries: &[Entry<'_>]) -> Vec<MigrationStatus> {
         let highest_applied = entries
             .iter()
@@ -119,7 +129,7 @@ impl Migrator {
     ) -> Result<Plan, Error> {
         let applied = history.list(db).await?;
         let entries = status(&self.migrations, &applied);
-        let planned = self.plan_up_from(db, history, &entries, target).await?;
+        let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
         let bodies = prepare_up(db, &planned)?;
         let steps = planned
             .iter()
@@ -173,7 +183,7 @@ impl Migrator {
     ) -> Result<RunReport, Error> {
         let applied = history.list(db).await?;
         let entries = status(&self.migrations, &applied);
-        let planned = self.plan_up_from(db, history, &entries, target).await?;
+        let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
         let bodies = prepare_up(db, &planned)?;
         // Only a run with work to do creates the history table: a refusal changes nothing.
         if !planned.is_empty() {
@@ -217,23 +227,6 @@ impl Migrator {
             });
         }
         Ok(report)
-    }
-
-    async fn plan_up_from<'m>(
-        &'m self,
-        db: &mut dyn Driver,
-        history: &History,
-        entries: &[Entry<'m>],
-        target: Option<Version>,
-    ) -> Result<Vec<PlannedMigration<'m>>, Error> {
-        let policy = UpPolicy {
-            target,
-            out_of_order: self.options.out_of_order,
-        };
-        match plan::plan_up(entries, policy) {
-            Ok(planned) => Ok(planned),
-            Err(refusal) => Err(refused_with_diffs(db, history, refusal, entries).await),
-        }
     }
 
     /// What `down` would revert, without taking the lock or changing anything.
@@ -352,138 +345,5 @@ impl Migrator {
             }),
             Err(refusal) => Err(refused_with_diffs(db, &history, refusal, &entries).await),
         }
-    }
-}
-
-fn down_script(migration: &Migration) -> &Script {
-    migration
-        .down
-        .as_ref()
-        .expect("the plan checked every down script")
-}
-
-async fn plan_down_from<'m>(
-    db: &mut dyn Driver,
-    history: &History,
-    entries: &[Entry<'m>],
-    target: DownTarget,
-) -> Result<Vec<&'m Migration>, Error> {
-    match plan::plan_down(entries, target) {
-        Ok(chosen) => Ok(chosen),
-        Err(refusal) => Err(refused_with_diffs(db, history, refusal, entries).await),
-    }
-}
-
-/// Cuts every planned migration into what will run, and checks that each half-applied one
-/// still has as many statements as when it stopped, so that resuming skips exactly those done.
-fn prepare_up<'m>(
-    db: &dyn Driver,
-    planned: &[PlannedMigration<'m>],
-) -> Result<Vec<Body<'m>>, Error> {
-    let bodies = prepare_all(db, planned.iter().map(|p| &p.migration.up))?;
-    let problems: Vec<Problem> = planned
-        .iter()
-        .zip(&bodies)
-        .filter_map(|(p, body)| {
-            let resume = p.resume?;
-            let now = body.statements.len();
-            (resume.total != now).then(|| Problem::StatementCountChanged {
-                version: p.migration.version,
-                path: p.migration.up.path.clone(),
-                recorded: resume.total,
-                now,
-            })
-        })
-        .collect();
-    if problems.is_empty() {
-        Ok(bodies)
-    } else {
-        Err(Error::Refused(Refusal { problems }))
-    }
-}
-
-/// Cuts every script into what will run, refusing (with every problem) before anything runs.
-fn prepare_all<'s>(
-    db: &dyn Driver,
-    scripts: impl Iterator<Item = &'s Script>,
-) -> Result<Vec<Body<'s>>, Error> {
-    let (dialect, version) = (db.dialect(), db.server_version());
-    let mut bodies = Vec::new();
-    let mut problems = Vec::new();
-    for script in scripts {
-        match body::prepare(script, dialect, version) {
-            Ok(body) => bodies.push(body),
-            Err(error) => problems.push(Problem::Script(error)),
-        }
-    }
-    if problems.is_empty() {
-        Ok(bodies)
-    } else {
-        Err(Error::Refused(Refusal { problems }))
-    }
-}
-
-fn planned_step(
-    migration: &Migration,
-    script: &Script,
-    body: &Body<'_>,
-    resume: Option<Resume>,
-) -> PlannedStep {
-    PlannedStep {
-        version: migration.version,
-        name: migration.name.clone(),
-        path: script.path.clone(),
-        transaction: script.transaction,
-        statements: body.statements.len(),
-        resume_after: resume.map(|r| r.done),
-        self_wrapped: body.self_wrapped,
-    }
-}
-
-/// Attaches to each edited-file problem the diff from the applied script to the file.
-async fn refused_with_diffs(
-    db: &mut dyn Driver,
-    history: &History,
-    mut refusal: Refusal,
-    entries: &[Entry<'_>],
-) -> Error {
-    for problem in &mut refusal.problems {
-        if let Problem::Modified {
-            version,
-            path,
-            diff,
-            ..
-        } = problem
-        {
-            let current = entries
-                .iter()
-                .find(|e| e.version == *version)
-                .and_then(|e| e.migration);
-            if let (Ok(Some(applied)), Some(current)) =
-                (history.script(db, *version).await, current)
-            {
-                *diff = Some(unified_diff(&applied, &current.up.sql, "applied", path));
-            }
-        }
-    }
-    Error::Refused(refusal)
-}
-
-fn with_applied(error: Error, report: &RunReport) -> Error {
-    match error {
-        Error::MigrationFailed {
-            version,
-            path,
-            line,
-            source,
-            ..
-        } => Error::MigrationFailed {
-            version,
-            path,
-            line,
-            source,
-            applied: report.migrations.iter().map(|d| d.version).collect(),
-        },
-        other => other,
     }
 }
