@@ -7,9 +7,9 @@
 #                            (statements + history row, as Plover times them) against the
 #                            process's wall time
 #   up.server.txt            the same run's server-side time (history table's execution_ms)
-#   commit-cost.json         the pipelined floor with synchronous_commit on and off
 #   up.strace.txt            `strace -f -c` of plover up on a fresh database: system calls,
-#                            i.e. round trips
+#                            i.e. round trips; floor1.strace.txt the same for the pipelined floor
+#   up.perf.*.txt            `perf record -a` of plover up: CPU time by process and function
 #   noop-status.strace.txt   `strace -f -c` of `plover status` with everything applied
 #   noop-breakdown.json      hyperfine: the no-op taken apart step by step (see below)
 set -euo pipefail
@@ -42,27 +42,38 @@ echo $(($(now_ms) - started)) >"$DIAG/up.wall_ms"
 psql_value diag "SELECT sum(execution_ms), percentile_cont(0.5) WITHIN GROUP (ORDER BY execution_ms) FROM plover_migrations" \
     >"$DIAG/up.server.txt"
 
-# How much of a migration is the commit waiting for the disk: the pipelined floor with
-# synchronous_commit on (as measured) and off (this session only; the server is unchanged).
-log "diagnosis: the commit's cost (pipelined floor, synchronous_commit on and off)"
 floor1=$(apply_cmd floor1)
 floor1=${floor1/$(db_name floor1)/$(db_name diag)}
-wait_for_quiet "diagnosis: commit cost"
-hyperfine -N --style basic --runs 3 --export-json "$DIAG/commit-cost.json" \
-    --prepare "$BENCH_DIR/reset_db.sh diag" --command-name "pipelined floor" "$floor1" \
-    --prepare "$BENCH_DIR/reset_db.sh diag" --command-name "pipelined floor, synchronous_commit=off" \
-    "env PGOPTIONS=-csynchronous_commit=off $floor1" \
-    >>"$LOGS/diagnose.log" 2>&1 || die "a diagnosis run failed; see ${LOGS#"$REPO_DIR"/}/diagnose.log"
 
 if command -v strace >/dev/null; then
-    log "diagnosis: strace -f -c of plover up (fresh database) and plover status (all applied)"
+    log "diagnosis: strace -f -c of plover up and of the pipelined floor (fresh databases), and of plover status"
     "$BENCH_DIR/reset_db.sh" diag
     strace -f -c -o "$DIAG/up.strace.txt" \
         "$PLOVER" --quiet --database "$(db_url diag)" --dir "$MIG/plover" up
+    "$BENCH_DIR/reset_db.sh" diag
+    # shellcheck disable=SC2086 # $floor1 is a plain command line
+    strace -f -c -o "$DIAG/floor1.strace.txt" $floor1
     strace -f -c -o "$DIAG/noop-status.strace.txt" \
         "$PLOVER" --database "$(db_url plover)" --dir "$MIG/plover" status >/dev/null
 else
     warn "strace is not installed: no system call counts (apt-get install -y strace)"
+fi
+
+# Which processes the machine's CPU time goes to while plover up runs (postgres, plover,
+# idle), and in which functions: perf record -a, summarised by perf report.
+if command -v perf >/dev/null && perf record -a -o /dev/null -- true >/dev/null 2>&1; then
+    log "diagnosis: perf record -a of plover up (fresh database)"
+    "$BENCH_DIR/reset_db.sh" diag
+    wait_for_quiet "diagnosis: perf record"
+    perf record -a -q -o "$DIAG/up.perf.data" -- \
+        "$PLOVER" --quiet --database "$(db_url diag)" --dir "$MIG/plover" up >>"$LOGS/diagnose.log" 2>&1
+    for sort in comm comm,dso comm,dso,sym; do
+        perf report -i "$DIAG/up.perf.data" --no-children --sort "$sort" --stdio >"$DIAG/perf-report.txt" 2>/dev/null
+        grep -E '^ +[0-9.]+%' "$DIAG/perf-report.txt" | head -n 40 >"$DIAG/up.perf.${sort//,/-}.txt" || true
+    done
+    rm -f "$DIAG/up.perf.data" "$DIAG/perf-report.txt"
+else
+    warn "perf is missing or not permitted here: no CPU profile (apt-get install -y linux-perf)"
 fi
 
 # The no-op taken apart: process start alone; connecting and asking with no files and no

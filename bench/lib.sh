@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # settings used by the scripts that source this
 # Shared settings and helpers for the benchmark scripts. Sourced, never run.
 # Every setting can be overridden from the environment (see bench/README.md).
 

@@ -70,6 +70,16 @@ def load_rounds(phase: str) -> dict[str, list[float]]:
     return times
 
 
+def load_cpu(phase: str) -> dict[str, list[float]]:
+    """name -> the process's own CPU time (user + system, seconds) of every timed run."""
+    cpu: dict[str, list[float]] = {}
+    for _, path in round_files(phase):
+        for result in json.loads(path.read_text())["results"]:
+            runs = len(result["times"])
+            cpu.setdefault(result["command"], []).extend([result["user"] + result["system"]] * runs)
+    return cpu
+
+
 def load_apply_by_round() -> list[dict[str, float]]:
     """One {tool: seconds} per apply round."""
     rounds: dict[int, dict[str, float]] = {}
@@ -132,6 +142,11 @@ def dbmate_version() -> str:
     return sh(str(bins[0]), "--version") if bins else "dbmate (not installed)"
 
 
+def rounds_setting(phase: str) -> str:
+    rounds = {n for n, _ in round_files(phase)}
+    return str(len(rounds))
+
+
 def commands() -> list[str]:
     rows = [line.split("\t", 2) for line in read(RES / "commands.tsv").splitlines() if line]
     home = str(REPO) + "/"
@@ -155,13 +170,13 @@ def commands() -> list[str]:
     lines += [
         "```",
         "",
-        "- Apply: `BENCH_APPLY_ROUNDS` rounds of one `hyperfine -N --runs 1 --prepare 'bench/reset_db.sh TOOL' ...`",
-        "  call with every tool in it, the order rotated each round, so the tools are interleaved",
-        "  and a burst of other work on this shared machine cannot land on one tool's runs only.",
-        "  The prepare step (untimed) drops and recreates the tool's database and runs `CHECKPOINT`.",
-        "- No-op: `BENCH_NOOP_ROUNDS` rounds of `hyperfine -N --warmup 1 --runs BENCH_NOOP_RUNS` with every",
-        "  no-op command, rotated the same way, against the databases the last apply round left",
-        "  fully applied. Wall time includes process start.",
+        f"- Apply: {rounds_setting('apply')} rounds; in each, every tool once, the order rotated round to round:",
+        "  `bench/reset_db.sh TOOL` (untimed: drop and create the database, `CHECKPOINT`), wait until the rest",
+        "  of the machine is quiet, then `hyperfine -N --runs 1 COMMAND`. Interleaving keeps a burst of",
+        "  other work on this shared machine from landing on one tool's runs only.",
+        f"- No-op: {rounds_setting('noop')} rounds; in each, every command (rotated the same way): wait until",
+        "  the machine is quiet, then `hyperfine -N --warmup 1 --runs N COMMAND`, against the databases the",
+        "  last apply round left fully applied. Wall time includes process start.",
         "",
     ]
     return lines
@@ -195,10 +210,18 @@ def judge(plover_over: float, best_over: float) -> tuple[bool, str, str]:
     )
 
 
-def apply_section(apply: dict[str, list[float]], rounds: list[dict[str, float]]) -> tuple[list[str], dict]:
+def apply_section(
+    apply: dict[str, list[float]], rounds: list[dict[str, float]], cpu: dict[str, list[float]]
+) -> tuple[list[str], dict]:
     count = read(RES / "count", "1000")
     med = {tool: statistics.median(times) for tool, times in apply.items()}
     floor = med["floor"]
+
+    def wins(tool: str) -> str:
+        if tool == "plover":
+            return "—"
+        both = [r for r in rounds if tool in r and "plover" in r]
+        return f"{sum(r['plover'] < r[tool] for r in both)} of {len(both)}"
 
     def paired(tool: str, base: str = "floor") -> float:
         return statistics.median(r[tool] - r[base] for r in rounds if tool in r and base in r)
@@ -208,10 +231,13 @@ def apply_section(apply: dict[str, list[float]], rounds: list[dict[str, float]])
         "",
         f"Median of {len(rounds)} runs each (one per round). Overhead = the tool's median minus the floor's",
         "median; the paired column is the median of the per-round differences (each round runs",
-        "every tool once, back to back, so it cancels slow drifts of the machine).",
+        "every tool once, one after the other, so pairing cancels slow drifts of the machine). Client CPU:",
+        "the median user + system time of the tool's own process (psql's for the floors), from hyperfine.",
+        "The last column counts the rounds in which Plover's run was faster than that tool's: on this",
+        "machine a tool's runs spread over seconds (see min and max), so it says more than one median.",
         "",
-        "| tool | median | min | max | runs | overhead over floor | paired overhead | over pipelined floor |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| tool | median | min | max | runs | overhead over floor | paired overhead | over pipelined floor | client CPU | rounds Plover was faster |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for tool in ["floor", "floor1", "plover", *PEERS]:
         if tool not in apply:
@@ -222,11 +248,13 @@ def apply_section(apply: dict[str, list[float]], rounds: list[dict[str, float]])
         over1 = "—" if tool in ("floor", "floor1") or "floor1" not in med else signed(med[tool] - med["floor1"])
         lines.append(
             f"| {LABELS[tool]} | {secs(med[tool])} | {secs(min(times))} | {secs(max(times))} | {len(times)} "
-            f"| {over} | {pair} | {over1} |"
+            f"| {over} | {pair} | {over1} | {secs(statistics.median(cpu[tool])) if tool in cpu else '—'} "
+            f"| {wins(tool)} |"
         )
     peers = {p: med[p] - floor for p in PEERS if p in med}
     plover_over = med["plover"] - floor
-    facts = {"plover_over": plover_over, "floor": floor, "med": med}
+    facts = {"plover_over": plover_over, "floor": floor, "med": med, "rounds": rounds,
+             "cpu": {t: statistics.median(v) for t, v in cpu.items()}}
     lines.append("")
     if peers:
         best = min(peers, key=peers.get)
@@ -244,6 +272,16 @@ def apply_section(apply: dict[str, list[float]], rounds: list[dict[str, float]])
                 " while psql waits for every statement's answer before sending the next; the"
                 " pipelined floor, which does what Plover does from psql, is the stricter baseline"
                 f" (Plover over it: {signed(med['plover'] - med['floor1'])})."
+            )
+        if "floor1" in med:
+            peers1 = {p: med[p] - med["floor1"] for p in peers}
+            best1 = min(peers1, key=peers1.get)
+            plover1 = med["plover"] - med["floor1"]
+            ok1, ratio1, rule1 = judge(plover1, peers1[best1])
+            facts.update(best1=best1, best1_over=peers1[best1], plover1_over=plover1, ratio1_text=ratio1, apply1_ok=ok1)
+            lines.append(
+                f"- The same target against the pipelined floor (the stricter baseline): Plover {signed(plover1)},"
+                f" lowest peer {best1} {signed(peers1[best1])}; ratio {ratio1} — {met(ok1)} ({rule1})."
             )
         for peer, over in sorted(peers.items(), key=lambda kv: kv[1]):
             lines.append(f"- {peer}: overhead {signed(over)}, {med[peer] / med['plover']:.2f}× Plover's wall time.")
@@ -294,6 +332,16 @@ def strace_summary(path: Path) -> dict[str, tuple[int, float]]:
     return calls
 
 
+def perf_lines(path: Path) -> list[tuple[float, str]]:
+    """(percent, rest of the line) from `perf report --stdio` lines."""
+    rows = []
+    for line in read(path).splitlines():
+        match = re.match(r"^\s*([\d.]+)%\s+(.*)$", line)
+        if match:
+            rows.append((float(match.group(1)), " ".join(match.group(2).split())))
+    return rows
+
+
 def diagnosis(facts: dict) -> list[str]:
     diag = RES / "diag"
     lines = ["## Where Plover's time goes", ""]
@@ -329,27 +377,93 @@ def diagnosis(facts: dict) -> list[str]:
                 f" of the migrations' time ({(total - server_sum) / len(applied):.2f} ms each) is the COMMIT"
                 " (flushing WAL to disk) plus the round trip and Plover's own work."
             )
-        sync = diag / "commit-cost.json"
-        if sync.exists():
-            by = {r["command"]: r for r in json.loads(sync.read_text())["results"]}
-            on, off = by.get("pipelined floor"), by.get("pipelined floor, synchronous_commit=off")
-            if on and off:
-                lines.append(
-                    f"- the commit's disk flush, measured on the pipelined floor ({len(on['times'])} runs each):"
-                    f" {secs(on['median'])} with `synchronous_commit=on`, {secs(off['median'])} with `off`, i.e."
-                    f" {(on['median'] - off['median']) / len(applied) * 1000:.2f} ms per migration is waiting for"
-                    " the disk, a cost every tool here pays and none can avoid while each migration commits alone."
-                )
     calls = strace_summary(diag / "up.strace.txt")
+    psql_calls = strace_summary(diag / "floor1.strace.txt")
     if calls and applied:
-        net = {k: v for k, v in calls.items() if k in ("sendto", "recvfrom", "write", "read", "epoll_wait", "openat", "fsync", "futex")}
-        rendered = ", ".join(f"{k} {c} ({c / len(applied):.1f}/migration)" for k, (c, _) in sorted(net.items()))
-        sends = calls.get("sendto", (0, 0.0))[0] / len(applied)
-        verdict = (
-            "about one sendto per migration: each migration goes out as one write (one round trip)"
-            if sends < 2 else "more than one sendto per migration: more than one round trip each"
+        n = len(applied)
+        wanted = ["sendto", "recvfrom", "poll", "epoll_wait", "read", "write", "openat"]
+        lines += [
+            "",
+            f"System calls per migration (`strace -f -c`, {n} migrations on a fresh database), Plover against psql",
+            "running the pipelined floor (the same work in one round trip per migration):",
+            "",
+            "| system call | plover up | psql, pipelined floor |",
+            "| --- | ---: | ---: |",
+        ]
+        for name in wanted:
+            if name in calls or name in psql_calls:
+                mine = calls.get(name, (0, 0.0))[0] / n
+                theirs = psql_calls.get(name, (0, 0.0))[0] / n if psql_calls else float("nan")
+                lines.append(f"| {name} | {mine:.1f} | {theirs:.1f} |")
+        sends = calls.get("sendto", (0, 0.0))[0] / n
+        receives = calls.get("recvfrom", (0, 0.0))[0] / n
+        psql_receives = psql_calls.get("recvfrom", (0, 0.0))[0] / n if psql_calls else float("nan")
+        lines += [
+            "",
+            f"- Plover writes each migration in {sends:.1f} sendto: BEGIN, the statements, the history INSERT and"
+            " COMMIT go out together, in one round trip.",
+        ]
+        if receives > 1.5 * psql_receives:
+            lines[-1] += (
+                " But they go as separate protocol messages (a simple Query per statement, an"
+                " extended-protocol Bind/Execute/Sync for the INSERT), which the server answers and flushes"
+                f" one by one: Plover reads {receives:.1f} times per migration where psql, sending one"
+                f" multi-statement Query, reads {psql_receives:.1f} times; each read is a wake-up of"
+                " the client, and each answer a flush by the server."
+            )
+    cpu = facts.get("cpu", {})
+    med = facts.get("med", {})
+    if "plover" in cpu and "floor1" in cpu and "floor1" in med and applied:
+        extra = cpu["plover"] - cpu["floor1"]
+        by_dso = perf_lines(diag / "up.perf.comm-dso.txt")
+        plover_all = sum(p for p, rest in by_dso if rest.startswith("plover "))
+        plover_kernel = sum(p for p, rest in by_dso if rest.startswith("plover [kernel"))
+        where = (
+            f" ({plover_kernel / plover_all:.0%} of the plover process's CPU samples in the profile below"
+            " are in the kernel: sending, receiving, waking up)" if plover_all else ""
         )
-        lines.append(f"- `strace -f -c` of the same apply: {rendered}; {verdict}.")
+        diffs = [r["plover"] - r["floor1"] for r in facts.get("rounds", []) if "plover" in r and "floor1" in r]
+        spread = statistics.stdev(diffs) if len(diffs) > 1 else float("nan")
+        verdict = "inside" if abs(med["plover"] - med["floor1"]) < spread else "outside"
+        lines.append(
+            f"- Plover's own CPU time while applying (median over the apply runs): {secs(cpu['plover'])},"
+            f" psql's for the pipelined floor {secs(cpu['floor1'])}: {extra / len(applied) * 1000:.2f} ms more"
+            f" per migration{where}. Migrations run one after another, so client time adds to the wall"
+            f" time: sending each migration as one message could save up to about {secs(extra)} here."
+            f" Plover's wall time against the pipelined floor: {signed(med['plover'] - med['floor1'])} by the"
+            f" medians, {verdict} the run-to-run noise (standard deviation of the per-round differences:"
+            f" {secs(spread)})."
+        )
+    by_comm = perf_lines(diag / "up.perf.comm.txt")
+    by_sym = perf_lines(diag / "up.perf.comm-dso-sym.txt")
+    if by_comm:
+        shares = ", ".join(f"{name} {pct:.1f}%" for pct, name in by_comm[:5])
+        lines += [
+            "",
+            f"**CPU profile of `plover up`** (`perf record -a`, both cores, a fresh database): {shares}"
+            " (swapper is idle time).",
+            "",
+            "| share of all samples | process | where |",
+            "| ---: | --- | --- |",
+        ]
+        for pct, rest in by_sym[:12]:
+            parts = rest.split(None, 2)
+            lines.append(f"| {pct:.1f}% | {parts[0]} | `{' '.join(parts[1:])}` |")
+        by_dso = perf_lines(diag / "up.perf.comm-dso.txt")
+        pg_kernel = sum(p for p, rest in by_dso if rest.startswith("postgres [kernel"))
+        pg_all = sum(p for p, rest in by_dso if rest.startswith("postgres "))
+        top_pg_kernel = [rest.split()[-1] for p, rest in by_sym[:12] if rest.startswith("postgres [kernel")]
+        ext4 = any(re.search(r"ext4|inode|recently_deleted", name) for name in top_pg_kernel)
+        lines += [
+            "",
+            f"- PostgreSQL's processes take {pg_all:.1f}% of all samples, {pg_kernel:.1f} points of it in the kernel"
+            + (
+                " (at the top, ext4's inode allocation: the files of each new table, index, sequence and"
+                " TOAST table)" if ext4 else ""
+            )
+            + f"; plover {next((p for p, name in by_comm if name == 'plover'), 0.0):.1f}%. The server's DDL is"
+            " the bulk of the time; the plover process's share is the client cost above.",
+        ]
     lines.append("")
 
     breakdown = diag / "noop-breakdown.json"
@@ -393,17 +507,38 @@ def load_notes() -> list[str]:
     text = read(RES / "load.txt")
     if not text:
         return []
-    averages = [line[3:] for line in text.splitlines() if line.startswith("## ")]
-    return [
+    headings = [line[3:] for line in text.splitlines() if line.startswith("## ")]
+    gate = re.compile(r"^(?P<what>.+) at (?P<when>\S+): load average (?P<load>[\d. ]+), "
+                      r"CPU (?P<busy>\d+)% busy \(others\) after waiting (?P<waited>\d+) s$")
+    gates = [m for m in map(gate.match, headings) if m]
+    notes = [h for h in headings if not gate.match(h)]
+    lines = [
         "## Other activity during the run",
         "",
-        "This machine has 2 cores and is shared (another engineer builds and tests while this runs);",
-        "the load average at each phase, from /proc/loadavg (the busiest processes are in",
-        "bench/work/results/load.txt):",
-        "",
-        *[f"- {a}" for a in averages],
+        "This machine has 2 cores and is shared: another engineer builds and runs test suites (against",
+        "the same PostgreSQL) while this runs. Before every timed run (every no-op command's batch,",
+        f"every diagnosis step) the benchmark waited until the rest of the machine was at most"
+        f" {os.environ.get('BENCH_MAX_BUSY', '25')}% busy over 3 s.",
         "",
     ]
+    if gates:
+        waited = [int(m["waited"]) for m in gates]
+        busy = [int(m["busy"]) for m in gates]
+        limit = int(os.environ.get("BENCH_MAX_BUSY", "25"))
+        forced = [m for m in gates if int(m["busy"]) > limit]
+        lines += [
+            f"- {len(gates)} timed runs or batches; {sum(w > 0 for w in waited)} of them had to wait,"
+            f" {sum(waited)} s in all (longest {max(waited)} s); CPU busy with other work when timing"
+            f" started: median {statistics.median(busy)}%, max {max(busy)}%.",
+        ]
+        if forced:
+            lines.append(
+                "- timed although the machine stayed busy (gave up waiting): "
+                + "; ".join(f"{m['what']} ({m['busy']}%)" for m in forced)
+            )
+    lines += [f"- {n}" for n in notes]
+    lines += ["", "Every check, with the busiest processes at that moment, is in bench/work/results/load.txt.", ""]
+    return lines
 
 
 def main() -> None:
@@ -412,7 +547,7 @@ def main() -> None:
     noop = load_rounds("noop")
     if "floor" not in apply or "plover" not in apply:
         raise SystemExit("report.py: no apply measurements of the floor and Plover in bench/work/results/apply")
-    apply_lines, facts = apply_section(apply, rounds)
+    apply_lines, facts = apply_section(apply, rounds, load_cpu("apply"))
     noop_lines, noop_facts = noop_section(noop)
 
     headline = ["## Headline", ""]
@@ -427,6 +562,11 @@ def main() -> None:
         headline.append(
             f"- Target 1, Plover's overhead at most half the lowest peer's ({facts['best']}, {signed(facts['best_over'])}):"
             f" ratio {facts['ratio_text']} — {met(facts['apply_ok'])}."
+        )
+    if facts.get("apply1_ok") is not None:
+        headline.append(
+            f"- The same against the pipelined floor ({secs(med['floor1'])}): Plover {signed(facts['plover1_over'])},"
+            f" lowest peer {facts['best1']} {signed(facts['best1_over'])}; ratio {facts['ratio1_text']} — {met(facts['apply1_ok'])}."
         )
     for label in ("plover up", "plover status"):
         if label in noop_facts:

@@ -47,8 +47,9 @@ done
 if ! command -v hyperfine >/dev/null; then
     [[ $(id -u) -eq 0 ]] || die "hyperfine is needed: apt-get install -y hyperfine"
     log "installing hyperfine (apt-get install -y hyperfine)"
-    apt-get update -qq >/dev/null && apt-get install -y -qq hyperfine >/dev/null ||
+    if ! { apt-get update -qq >/dev/null && apt-get install -y -qq hyperfine >/dev/null; }; then
         die "could not install hyperfine with apt-get"
+    fi
 fi
 psql_admin -c 'SELECT 1' >/dev/null ||
     die "PostgreSQL is not reachable as $PGUSER@$PGHOST:$PGPORT (database postgres)"
