@@ -61,9 +61,26 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Parses a `postgres://` or `postgresql://` URL.
 pub fn parse(url: &str) -> Result<ConnectOptions, DriverError> {
+    parse_with_env(url, &|name| std::env::var(name).ok())
+}
+
+/// [`parse`], with libpq's `PGSSLMODE` and `PGSSLROOTCERT` read through `env` as the defaults
+/// of what the URL does not say.
+pub fn parse_with_env(
+    url: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ConnectOptions, DriverError> {
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
-    let mut ssl_mode = SslMode::Prefer;
-    let mut root_cert = None;
+    let mut ssl_mode = match env("PGSSLMODE").filter(|m| !m.is_empty()) {
+        Some(mode) => mode.parse().map_err(|e: DriverError| DriverError {
+            message: format!("PGSSLMODE: {}", e.message),
+            ..e
+        })?,
+        None => SslMode::Prefer,
+    };
+    let mut root_cert = env("PGSSLROOTCERT")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
     let mut kept = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -124,6 +141,29 @@ mod tests {
             Some(&DEFAULT_CONNECT_TIMEOUT)
         );
         assert_eq!(options.config.get_application_name(), Some("plover"));
+    }
+
+    #[test]
+    fn libpq_environment_variables_are_the_defaults() {
+        let env = |name: &str| match name {
+            "PGSSLMODE" => Some("require".to_owned()),
+            "PGSSLROOTCERT" => Some("/etc/ca.pem".to_owned()),
+            _ => None,
+        };
+        let options = parse_with_env("postgres://h/d", &env).unwrap();
+        assert_eq!(
+            (options.ssl_mode, options.root_cert),
+            (SslMode::Require, Some(PathBuf::from("/etc/ca.pem")))
+        );
+        let options = parse_with_env("postgres://h/d?sslmode=disable", &env).unwrap();
+        assert_eq!(options.ssl_mode, SslMode::Disable, "the URL wins");
+        let wrong =
+            parse_with_env("postgres://h/d", &|_| Some("sometimes".to_owned())).unwrap_err();
+        assert!(
+            wrong.message.starts_with("PGSSLMODE: sslmode `sometimes`"),
+            "{}",
+            wrong.message
+        );
     }
 
     #[test]

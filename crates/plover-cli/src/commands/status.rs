@@ -2,7 +2,7 @@
 
 use console::style;
 use plover::core::status::State;
-use plover::migrator::StatusReport;
+use plover::migrator::{MigrationStatus, StatusReport};
 use serde_json::json;
 
 use super::{Access, engine_failure, open};
@@ -29,18 +29,17 @@ pub async fn run(global: &Global, args: &StatusArgs, output: &mut Output) -> Res
         object.insert("problems".into(), json!(report.problems()));
     }
     output.json(&value);
-    output.line(format!(
-        "database  {} (from {source})",
-        session.settings.database
-    ));
-    output.line(format!("history   {}", report.history_table));
     let lock = report
         .lock_holder
         .as_ref()
         .map_or_else(|| "free".to_owned(), |h| format!("held by {h}"));
-    output.line(format!("lock      {lock}"));
-    output.line("");
-    print_table(&report, output);
+    // One write for the whole report: a thousand migrations make a thousand lines.
+    output.line(format!(
+        "database  {} (from {source})\nhistory   {}\nlock      {lock}\n\n{}",
+        session.settings.database,
+        report.history_table,
+        table(&report)
+    ));
     Ok(match (args.check, report.problems(), report.pending()) {
         (false, _, _) | (true, 0, 0) => Exit::Success,
         (true, 0, _) => Exit::Pending,
@@ -48,20 +47,19 @@ pub async fn run(global: &Global, args: &StatusArgs, output: &mut Output) -> Res
     })
 }
 
-fn print_table(report: &StatusReport, output: &Output) {
+/// The migrations as a table, with a summary line.
+fn table(report: &StatusReport) -> String {
     if report.migrations.is_empty() {
-        output.line("no migrations yet: create one with `plover new NAME`");
-        return;
+        return "no migrations yet: create one with `plover new NAME`".to_owned();
     }
-    let width = |f: &dyn Fn(&plover::migrator::MigrationStatus) -> usize| {
-        report.migrations.iter().map(f).max().unwrap_or(0)
-    };
+    let width =
+        |f: &dyn Fn(&MigrationStatus) -> usize| report.migrations.iter().map(f).max().unwrap_or(0);
     let version_width = width(&|m| m.version.to_string().len()).max("VERSION".len());
     let name_width = width(&|m| m.name.len()).max("NAME".len());
-    output.line(format!(
+    let mut lines = vec![format!(
         "{:<version_width$}  {:<name_width$}  {:<8}  APPLIED",
         "VERSION", "NAME", "STATE"
-    ));
+    )];
     for m in &report.migrations {
         let state = format!("{:<8}", m.state.as_str());
         let state = match m.state {
@@ -69,37 +67,47 @@ fn print_table(report: &StatusReport, output: &Output) {
             State::Pending if !m.out_of_order => style(state).yellow(),
             _ => style(state).red().bold(),
         };
-        let mut detail = m
-            .applied_at
-            .as_deref()
-            .map(whole_seconds)
-            .unwrap_or_default();
-        if let (Some(done), Some(total)) = (m.statements_done, m.statements_total) {
-            detail = format!("{done} of {total} statements done; `plover up` resumes it");
-        } else if m.out_of_order {
-            detail = "out of order: below the highest applied version (see `plover up`)".to_owned();
-        } else if m.baseline {
-            detail.push_str(" (baseline)");
-        }
-        output.line(format!(
-            "{:<version_width$}  {:<name_width$}  {state}  {detail}",
-            m.version, m.name
+        lines.push(format!(
+            "{:<version_width$}  {:<name_width$}  {state}  {}",
+            m.version,
+            m.name,
+            detail(m)
         ));
     }
-    output.line("");
     let applied = report
         .migrations
         .iter()
         .filter(|m| m.state == State::Applied)
         .count();
-    let mut summary = format!("{applied} applied, {} pending", report.pending());
+    let mut summary = format!("\n{applied} applied, {} pending", report.pending());
     if report.problems() > 0 {
         summary.push_str(&format!(
             ", {} need attention (`plover verify` shows how)",
             report.problems()
         ));
     }
-    output.line(summary);
+    lines.push(summary);
+    lines.join("\n")
+}
+
+/// What the last column says about `m`.
+fn detail(m: &MigrationStatus) -> String {
+    if let (Some(done), Some(total)) = (m.statements_done, m.statements_total) {
+        return format!("{done} of {total} statements done; `plover up` resumes it");
+    }
+    if m.out_of_order {
+        return "out of order: below the highest applied version (see `plover up`)".to_owned();
+    }
+    let applied_at = m
+        .applied_at
+        .as_deref()
+        .map(whole_seconds)
+        .unwrap_or_default();
+    if m.baseline {
+        format!("{applied_at} (baseline)")
+    } else {
+        applied_at
+    }
 }
 
 /// `2026-11-21 22:19:03.123456+00` becomes `2026-11-21 22:19:03+00`.
