@@ -81,12 +81,17 @@ impl Output {
         self.mode
     }
 
-    /// Never print `secrets` (a password, as written and decoded): every printed text is
-    /// scrubbed of them. Very short ones are left to the URL scrubbing, since replacing every
-    /// `e` would garble the output.
+    /// Never print `secrets` (the URL's password, as written and decoded). The URLs and
+    /// `password=` settings in printed text are masked anyway; a password is also replaced
+    /// wherever it appears only when it holds what ends such a scan (a space, a quote), since
+    /// replacing every `postgres` or `1234` would garble the output.
     pub fn hide(&mut self, secrets: Vec<String>) {
-        self.secrets
-            .extend(secrets.into_iter().filter(|s| s.len() >= SHORTEST_SECRET));
+        let unscannable = |s: &String| s.chars().any(|c| c.is_whitespace() || "\"'`<>".contains(c));
+        self.secrets.extend(
+            secrets
+                .into_iter()
+                .filter(|s| s.len() >= SHORTEST_SECRET && unscannable(s)),
+        );
     }
 
     /// Masks the passwords of URLs and `password=` settings anywhere in `text`, then every
@@ -96,6 +101,21 @@ impl Output {
         self.secrets
             .iter()
             .fold(text, |text, secret| text.replace(secret.as_str(), "***"))
+    }
+
+    /// Scrubs every string inside `value`, leaving its structure (and its numbers) alone.
+    fn scrub_json(&self, value: &Value) -> Value {
+        match value {
+            Value::String(text) => Value::String(self.scrub(text)),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.scrub_json(v)).collect()),
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.scrub_json(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
     }
 
     /// A line for people on stdout (not in JSON or quiet mode).
@@ -115,7 +135,7 @@ impl Output {
     /// One JSON object on its own line on stdout (JSON mode only).
     pub fn json(&self, value: &Value) {
         if self.mode == Mode::Json {
-            let _ = writeln!(std::io::stdout(), "{}", self.scrub(&value.to_string()));
+            let _ = writeln!(std::io::stdout(), "{}", self.scrub_json(value));
         }
     }
 

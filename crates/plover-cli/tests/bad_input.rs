@@ -455,7 +455,7 @@ async fn down_without_every_down_script_exits_5_and_reverts_nothing() {
 #[tokio::test]
 async fn passwords_never_leak_from_odd_urls_or_config_errors() {
     let dir = Fixture::new().file("migrations/001_a.sql", "SELECT 1;");
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
         (
             &[
                 "status",
@@ -476,6 +476,14 @@ async fn passwords_never_leak_from_odd_urls_or_config_errors() {
         (
             &["status", "--database", "host=db password=hunter2secret"],
             "hunter2secret",
+        ),
+        (
+            &[
+                "status",
+                "--database",
+                "postgres://u:has space\"quotesecret@127.0.0.1:1/db",
+            ],
+            "quotesecret",
         ),
     ];
     for (args, secret) in cases {
@@ -506,6 +514,53 @@ async fn passwords_never_leak_from_odd_urls_or_config_errors() {
             !outcome.stderr.contains("secret"),
             "leaked in: {}",
             outcome.stderr
+        );
+    }
+}
+
+#[tokio::test]
+async fn short_or_common_passwords_do_not_garble_the_output() {
+    let dir = Fixture::new().file(
+        "migrations/20240101123456_a.sql",
+        "CREATE TABLE a (x integer);",
+    );
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    // The local server trusts everyone, so any password connects.
+    for password in ["1234", "postgres", "null"] {
+        let url = db
+            .url
+            .expose()
+            .replacen("postgres@", &format!("postgres:{password}@"), 1);
+        let outcome = crate::support::Outcome::from(
+            crate::support::plover(dir.path())
+                .args(["status", "--json", "--database", &url])
+                .output()
+                .unwrap(),
+        );
+        let value: serde_json::Value = serde_json::from_str(&outcome.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", outcome.stdout));
+        assert_eq!(
+            value["migrations"][0]["version"], 20240101123456_i64,
+            "{password}"
+        );
+        assert_eq!(
+            value["database"],
+            url.replacen(&format!(":{password}@"), ":***@", 1)
+        );
+        let human = crate::support::Outcome::from(
+            crate::support::plover(dir.path())
+                .args(["status", "--database", &url])
+                .output()
+                .unwrap(),
+        );
+        assert!(
+            human
+                .stdout
+                .starts_with("database  postgres://postgres:***@"),
+            "{}",
+            human.stdout
         );
     }
 }

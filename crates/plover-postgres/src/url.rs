@@ -107,6 +107,15 @@ pub fn parse_with_env(
     if config.get_application_name().is_none() {
         config.application_name("plover");
     }
+    // Like libpq, TLS does not apply to Unix-domain sockets, whatever sslmode says.
+    let sockets_only = !config.get_hosts().is_empty()
+        && config
+            .get_hosts()
+            .iter()
+            .all(|h| matches!(h, tokio_postgres::config::Host::Unix(_)));
+    if sockets_only {
+        ssl_mode = SslMode::Disable;
+    }
     config.ssl_mode(match ssl_mode {
         SslMode::Disable => tokio_postgres::config::SslMode::Disable,
         SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
@@ -164,6 +173,16 @@ mod tests {
             "{}",
             wrong.message
         );
+    }
+
+    #[test]
+    fn unix_sockets_never_use_tls() {
+        let options = parse_with_env(
+            "postgres:///db?host=/var/run/postgresql&sslmode=require",
+            &|_| None,
+        )
+        .unwrap();
+        assert_eq!(options.ssl_mode, SslMode::Disable);
     }
 
     #[test]

@@ -21,6 +21,24 @@ const REFUSED_IN_TRANSACTION: &[StatementPattern] = &[
     never("DETACH"),
 ];
 
+/// What a connection carries that a resumed migration must have again: the pragmas that set
+/// a connection's behaviour (not those that act on the file, like `wal_checkpoint` or
+/// `integrity_check`), and attached databases.
+const SESSION_SETTINGS: &[&str] = &[
+    "PRAGMA ... FOREIGN_KEYS",
+    "PRAGMA ... DEFER_FOREIGN_KEYS",
+    "PRAGMA ... RECURSIVE_TRIGGERS",
+    "PRAGMA ... CASE_SENSITIVE_LIKE",
+    "PRAGMA ... LEGACY_ALTER_TABLE",
+    "PRAGMA ... IGNORE_CHECK_CONSTRAINTS",
+    "PRAGMA ... SYNCHRONOUS",
+    "PRAGMA ... TEMP_STORE",
+    "PRAGMA ... CACHE_SIZE",
+    "PRAGMA ... BUSY_TIMEOUT",
+    "ATTACH",
+    "DETACH",
+];
+
 /// SQLite's dialect.
 pub static SQLITE: Dialect = Dialect {
     name: "sqlite",
@@ -35,7 +53,7 @@ pub static SQLITE: Dialect = Dialect {
     // Registered by the driver: SQLite has no clock for the transaction's start.
     elapsed_ms: "plover_elapsed_ms()",
     refused_in_transaction: REFUSED_IN_TRANSACTION,
-    session_settings: &["PRAGMA"],
+    session_settings: SESSION_SETTINGS,
     unsupported: &[],
     index_repair: None,
 };

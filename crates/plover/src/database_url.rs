@@ -96,13 +96,13 @@ fn unsupported(scheme: &str) -> String {
 
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&redact(&self.url))
+        f.write_str(&crate::secrets::redact_url(&self.url))
     }
 }
 
 impl fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DatabaseUrl({})", redact(&self.url))
+        write!(f, "DatabaseUrl({})", crate::secrets::redact_url(&self.url))
     }
 }
 

@@ -62,9 +62,13 @@ fn ends_a_value(c: char) -> bool {
 
 /// `text` with every password replaced by `***`.
 pub fn redact(text: &str) -> String {
+    mask(text, password_spans(text))
+}
+
+fn mask(text: &str, spans: Vec<(usize, usize)>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for (start, end) in password_spans(text) {
+    for (start, end) in spans {
         if start < at {
             continue;
         }
@@ -76,11 +80,32 @@ pub fn redact(text: &str) -> String {
     out
 }
 
+/// The password spans of one whole URL (or libpq key/value string), read structurally: the
+/// userinfo runs to the last `@`, so a password may hold spaces and quotes too.
+fn whole_url_spans(url: &str) -> Vec<(usize, usize)> {
+    let mut spans = setting_passwords(url);
+    if let Some(scheme_end) = url.find("://") {
+        let start = scheme_end + 3;
+        if let Some(at) = url[start..].rfind('@') {
+            if let Some(colon) = url[start..start + at].find(':') {
+                spans.push((start + colon + 1, start + at));
+            }
+        }
+    }
+    spans.sort_unstable();
+    spans
+}
+
+/// One whole URL with its password replaced by `***`, however odd the password.
+pub fn redact_url(url: &str) -> String {
+    mask(url, whole_url_spans(url))
+}
+
 /// The password of `url`, if it has one, as written and percent-decoded: the forms that
 /// output must never contain.
 pub fn passwords_of(url: &str) -> Vec<String> {
     let mut found = Vec::new();
-    for (start, end) in password_spans(url) {
+    for (start, end) in whole_url_spans(url) {
         let written = &url[start..end];
         found.push(written.to_owned());
         let decoded = percent_decode(written);
@@ -134,6 +159,18 @@ mod tests {
         assert_eq!(
             redact(json),
             r#"{"database":"postgres://app@db/app","applied_by":"root@vm","url":"postgres://u:***@h/d"}"#
+        );
+    }
+
+    #[test]
+    fn whole_urls_hide_passwords_with_spaces_and_quotes() {
+        assert_eq!(
+            redact_url("postgres://app:pa ss\"x@db/app"),
+            "postgres://app:***@db/app"
+        );
+        assert_eq!(
+            passwords_of("postgres://app:Sup3r S3cret@db/app"),
+            ["Sup3r S3cret"]
         );
     }
 

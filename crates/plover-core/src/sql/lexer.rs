@@ -167,9 +167,10 @@ impl Lexer<'_> {
         TokenKind::Whitespace
     }
 
+    /// PostgreSQL ends a `--` comment at a line feed or a lone carriage return.
     fn line_comment(&mut self) -> TokenKind {
         while let Some(b) = self.peek(0) {
-            if b == b'\n' {
+            if b == b'\n' || b == b'\r' {
                 break;
             }
             self.pos += 1;

@@ -69,13 +69,18 @@ fn statements(script: &str, tokens: &[Token]) -> Vec<Statement> {
 }
 
 /// The uppercased leading words of a statement, skipping comments and punctuation: what
-/// classification looks at (`CREATE UNIQUE INDEX CONCURRENTLY ...`).
+/// classification looks at (`CREATE UNIQUE INDEX CONCURRENTLY ...`). Quoted identifiers
+/// count as their unquoted words, so `PRAGMA "foreign_keys"` reads like `PRAGMA foreign_keys`.
 pub fn leading_words(statement: &str, limit: usize) -> Vec<String> {
     tokenize(statement, Syntax::POSTGRES)
         .into_iter()
-        .filter(|t| t.kind == TokenKind::Word)
+        .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent))
         .take(limit)
-        .map(|t| t.text(statement).to_ascii_uppercase())
+        .map(|t| {
+            t.text(statement)
+                .trim_matches(['"', '`'])
+                .to_ascii_uppercase()
+        })
         .collect()
 }
 
@@ -340,6 +345,19 @@ mod tests {
             .map(|s| s.line)
             .collect();
         assert_eq!(lines, [3, 5]);
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_comment() {
+        check("SELECT 1; -- x\rSELECT 2;", &["SELECT 1;", "SELECT 2;"]);
+    }
+
+    #[test]
+    fn leading_words_read_quoted_identifiers() {
+        assert_eq!(
+            leading_words("PRAGMA \"foreign_keys\" = OFF", 3),
+            ["PRAGMA", "FOREIGN_KEYS", "OFF"]
+        );
     }
 
     #[test]
