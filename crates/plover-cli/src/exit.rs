@@ -52,6 +52,9 @@ impl From<&Error> for Exit {
                 Exit::Usage
             }
             Error::Connect { .. } => Exit::Unreachable,
+            Error::Database { source, .. } if source.kind == plover::core::ErrorKind::Busy => {
+                Exit::LockTimeout
+            }
             Error::Database { .. } | Error::CorruptHistory { .. } => Exit::Database,
             Error::Refused(_) => Exit::Refused,
             Error::LockTimeout { .. } => Exit::LockTimeout,

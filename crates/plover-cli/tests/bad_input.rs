@@ -564,3 +564,32 @@ async fn short_or_common_passwords_do_not_garble_the_output() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_refused_or_empty_up_leaves_no_sqlite_file_behind() {
+    let dir = Fixture::new().file("migrations/001_bad.sql", "SELECT 1;\nCOMMIT;\n");
+    let refused = crate::support::Outcome::from(
+        crate::support::plover(dir.path())
+            .arg("up")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(refused.code, 5, "{refused:?}");
+    std::fs::remove_file(dir.join("migrations/001_bad.sql")).unwrap();
+    let empty = crate::support::Outcome::from(
+        crate::support::plover(dir.path())
+            .arg("up")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(empty.code, 0, "{empty:?}");
+    assert!(
+        empty.stdout.contains("nothing to apply"),
+        "{}",
+        empty.stdout
+    );
+    assert!(
+        !dir.join("plover.db").exists(),
+        "no database file was created"
+    );
+}

@@ -18,7 +18,7 @@ const INSERTS_PER_STEP_MIGRATION: usize = 6;
 
 /// Versions that run statement by statement; every other version is transactional.
 fn is_step_migration(version: usize) -> bool {
-    version % 5 == 0
+    version.is_multiple_of(5)
 }
 
 fn recursive(rows: i64) -> String {

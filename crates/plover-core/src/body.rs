@@ -154,14 +154,14 @@ fn check_statement(
             advice,
         });
     }
-    if script.transaction == TransactionMode::Single {
-        if let Some(pattern) = dialect.refusal_in_transaction(text, server_version) {
-            return Err(BodyError::RefusedInTransaction {
-                path: script.path.clone(),
-                line: statement.line,
-                pattern,
-            });
-        }
+    if script.transaction == TransactionMode::Single
+        && let Some(pattern) = dialect.refusal_in_transaction(text, server_version)
+    {
+        return Err(BodyError::RefusedInTransaction {
+            path: script.path.clone(),
+            line: statement.line,
+            pattern,
+        });
     }
     Ok(())
 }
@@ -240,6 +240,7 @@ mod tests {
             allowed_in_transaction_from: None,
         }],
         session_settings: &[],
+        bookkeeping_prelude: None,
         unsupported: &[("COPY ... FROM STDIN", "it reads psql's input")],
         index_repair: None,
     };

@@ -42,6 +42,9 @@ pub struct Dialect {
     pub elapsed_ms: &'static str,
     /// Statements the backend refuses inside a transaction block.
     pub refused_in_transaction: &'static [StatementPattern],
+    /// A statement run inside a migration's transaction just before Plover's own bookkeeping,
+    /// so that a role the migration switched to cannot stop the history write.
+    pub bookkeeping_prelude: Option<&'static str>,
     /// Statements Plover cannot run, with the reason and what to write instead.
     pub unsupported: &'static [(&'static str, &'static str)],
     /// Statements that only change the connection's settings (`SET lock_timeout`, `PRAGMA
@@ -118,6 +121,7 @@ mod tests {
             allowed_in_transaction_from: None,
         }],
         session_settings: &["PRAGMA"],
+        bookkeeping_prelude: None,
         unsupported: &[],
         index_repair: None,
     };

@@ -169,6 +169,8 @@ pub enum ErrorKind {
     Query,
     /// The connection was lost.
     Closed,
+    /// Another connection holds the database (SQLite's "database is locked") past the wait.
+    Busy,
 }
 
 /// A failure inside a driver. Messages never contain passwords.
@@ -227,6 +229,12 @@ pub trait Driver: Send {
 
     /// Releases a lock taken with [`try_lock`](Driver::try_lock).
     async fn unlock(&mut self, lock: &LockRequest) -> Result<(), DriverError>;
+
+    /// Returns the session to a clean state: settings, role and search path as at connection
+    /// time, with the lock still held. Backends without session settings need nothing.
+    async fn reset_session(&mut self) -> Result<(), DriverError> {
+        Ok(())
+    }
 
     /// Tells other runners that the holder of `lock` is still alive. Locks that the server
     /// ties to the connection need nothing; leases that expire are renewed.

@@ -21,6 +21,9 @@ pub struct AppliedMigration {
     pub execution_ms: i64,
     /// Who applied it (`user@host`).
     pub applied_by: String,
+    /// For a half-applied migration: the 1-based number of a statement that had started
+    /// outside any transaction when the run stopped without an error (a crash), if any.
+    pub in_flight: Option<usize>,
 }
 
 /// How far an applied migration got.

@@ -7,6 +7,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     status            text        NOT NULL,
     statements_done   integer     NOT NULL DEFAULT 0,
     statements_total  integer     NOT NULL DEFAULT 0,
+    in_flight         integer,
     applied_at        timestamptz NOT NULL DEFAULT now(),
     execution_ms      bigint      NOT NULL DEFAULT 0,
     applied_by        text        NOT NULL,

@@ -17,6 +17,8 @@ use crate::{POSTGRES, lock, tls, url};
 /// A PostgreSQL connection driven by Plover.
 pub struct PostgresDriver {
     client: Client,
+    /// The session's `application_name` while it holds the migration lock.
+    lock_label: Option<String>,
     /// Plover's own statements, prepared once per connection.
     statements: HashMap<String, Statement>,
     server_version: u32,
@@ -64,6 +66,7 @@ pub async fn connect(url: &str) -> Result<PostgresDriver, DriverError> {
         .unwrap_or(0);
     Ok(PostgresDriver {
         client,
+        lock_label: None,
         statements: HashMap::new(),
         server_version,
     })
@@ -171,24 +174,48 @@ impl Driver for PostgresDriver {
     }
 
     async fn try_lock(&mut self, request: &LockRequest) -> Result<LockAttempt, DriverError> {
-        let label = Value::Text(lock::label(&request.claimant));
+        let label = lock::label(&request.claimant);
         let rows = self
-            .query(lock::TRY_LOCK, &[Value::Int(request.key), label])
+            .query(
+                lock::TRY_LOCK,
+                &[Value::Int(request.key), Value::Text(label.clone())],
+            )
             .await?;
         if rows
             .first()
             .and_then(|r| r.first())
             .is_some_and(|v| *v != Value::Null)
         {
+            self.lock_label = Some(label);
             return Ok(LockAttempt::Acquired);
         }
         Ok(LockAttempt::Held(self.lock_holder(request).await?))
     }
 
     async fn unlock(&mut self, request: &LockRequest) -> Result<(), DriverError> {
+        self.lock_label = None;
         self.query(lock::UNLOCK, &[Value::Int(request.key)])
             .await
             .map(drop)
+    }
+
+    /// Back to the session the connection began with: the authenticated user, default
+    /// settings, and Plover's own settings and lock label again (`RESET ALL` keeps advisory
+    /// locks, unlike `DISCARD ALL`).
+    async fn reset_session(&mut self) -> Result<(), DriverError> {
+        let reset = format!(
+            "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; {}",
+            &STARTUP[STARTUP.find(';').unwrap_or(0) + 1..]
+        );
+        self.client
+            .batch_execute(&reset)
+            .await
+            .map_err(|e| from_postgres(&e, None))?;
+        if let Some(label) = self.lock_label.clone() {
+            let sql = "SELECT set_config('application_name', $1, false)";
+            self.query(sql, &[Value::Text(label)]).await?;
+        }
+        Ok(())
     }
 
     async fn lock_holder(

@@ -46,9 +46,10 @@ pub static POSTGRES: Dialect = Dialect {
     create_schema: Some("CREATE SCHEMA IF NOT EXISTS {schema}"),
     table_exists: "SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2",
     history_ddl: include_str!("../sql/history.sql"),
-    elapsed_ms: "CAST(1000 * EXTRACT(EPOCH FROM clock_timestamp() - transaction_timestamp()) AS bigint)",
+    elapsed_ms: "CAST(1000 * EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.transaction_timestamp()) AS bigint)",
     refused_in_transaction: REFUSED_IN_TRANSACTION,
     session_settings: &["SET", "RESET"],
+    bookkeeping_prelude: Some("SET LOCAL ROLE NONE"),
     unsupported: &[(
         "COPY ... FROM STDIN",
         "it reads rows from psql's input, which Plover does not have; load them with INSERT, or COPY from a file on the server",

@@ -7,6 +7,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     status            TEXT    NOT NULL,
     statements_done   INTEGER NOT NULL DEFAULT 0,
     statements_total  INTEGER NOT NULL DEFAULT 0,
+    in_flight         INTEGER,
     applied_at        TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f+00', 'now')),
     execution_ms      INTEGER NOT NULL DEFAULT 0,
     applied_by        TEXT    NOT NULL,

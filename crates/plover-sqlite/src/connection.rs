@@ -17,8 +17,9 @@ use crate::url::{self, Location};
 use crate::worker::Worker;
 use crate::{SQLITE, lease};
 
-/// How long a statement waits for another process's write to finish before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a statement waits for another process's write to finish before giving up: as
+/// long as the default lock timeout, since a reader waits out another runner's migrations.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A SQLite connection driven by Plover.
 pub struct SqliteDriver {
@@ -223,10 +224,19 @@ impl Driver for SqliteDriver {
 
     async fn renew_lock(&mut self, request: &LockRequest) -> Result<(), DriverError> {
         let request = request.clone();
-        self.worker
+        let held = self
+            .worker
             .call(move |c| lease::renew(c, &request.table, &request.claimant))
             .await?
-            .map_err(|e| from_sqlite(e, 0))
+            .map_err(|e| from_sqlite(e, 0))?;
+        if held {
+            Ok(())
+        } else {
+            Err(DriverError::new(
+                ErrorKind::Busy,
+                "the migration lock was taken over by another runner (this run's lease went stale); stopping",
+            ))
+        }
     }
 
     async fn lock_holder(

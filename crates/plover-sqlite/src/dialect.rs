@@ -54,6 +54,7 @@ pub static SQLITE: Dialect = Dialect {
     elapsed_ms: "plover_elapsed_ms()",
     refused_in_transaction: REFUSED_IN_TRANSACTION,
     session_settings: SESSION_SETTINGS,
+    bookkeeping_prelude: None,
     unsupported: &[],
     index_repair: None,
 };

@@ -20,9 +20,18 @@ pub fn from_sqlite(error: rusqlite::Error, offset: usize) -> DriverError {
         rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
         other => other.to_string(),
     };
+    let busy = matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    );
+    let kind = if busy {
+        ErrorKind::Busy
+    } else {
+        ErrorKind::Query
+    };
     DriverError {
         code,
         position,
-        ..DriverError::new(ErrorKind::Query, message)
+        ..DriverError::new(kind, message)
     }
 }

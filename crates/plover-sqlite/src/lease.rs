@@ -48,18 +48,18 @@ pub fn try_take(
     claimant: &Claimant,
 ) -> rusqlite::Result<Outcome> {
     let now = unix_now();
-    if let Some(lease) = read(connection, history)? {
-        if is_alive(&lease, claimant, now) {
-            return Ok(Outcome::Held(describe(&lease, history, claimant)));
-        }
+    if let Some(lease) = read(connection, history)?
+        && is_alive(&lease, claimant, now)
+    {
+        return Ok(Outcome::Held(describe(&lease, history)));
     }
     let table = lease_table(history);
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(&include_str!("../sql/lock.sql").replace("{table}", &table.to_string()))?;
-    if let Some(lease) = read(&tx, history)? {
-        if is_alive(&lease, claimant, now) {
-            return Ok(Outcome::Held(describe(&lease, history, claimant)));
-        }
+    if let Some(lease) = read(&tx, history)?
+        && is_alive(&lease, claimant, now)
+    {
+        return Ok(Outcome::Held(describe(&lease, history)));
     }
     tx.execute(
         &format!(
@@ -80,18 +80,19 @@ pub fn try_take(
     Ok(Outcome::Taken)
 }
 
-/// Renews the heartbeat of the lease `claimant` holds.
+/// Renews the heartbeat of the lease `claimant` holds; `false` when it no longer holds it
+/// (another runner judged it stale and took it over).
 pub fn renew(
     connection: &Connection,
     history: &QualifiedName,
     claimant: &Claimant,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<bool> {
     let table = lease_table(history);
-    connection.execute(
+    let updated = connection.execute(
         &format!("UPDATE {table} SET heartbeat = ?1 WHERE name = ?2 AND token = ?3"),
         params![unix_now(), history.plain(), claimant.token.to_string()],
     )?;
-    Ok(())
+    Ok(updated == 1)
 }
 
 /// Releases the lease if `claimant` holds it.
@@ -117,7 +118,7 @@ pub fn holder(
     let lease = read(connection, history)?;
     Ok(lease
         .filter(|l| is_alive(l, me, unix_now()))
-        .map(|l| describe(&l, history, me)))
+        .map(|l| describe(&l, history)))
 }
 
 fn read(connection: &Connection, history: &QualifiedName) -> rusqlite::Result<Option<Lease>> {
@@ -153,17 +154,15 @@ fn read(connection: &Connection, history: &QualifiedName) -> rusqlite::Result<Op
 }
 
 /// Who holds `lease`, and, for a holder this machine cannot check, the way out.
-fn describe(lease: &Lease, history: &QualifiedName, me: &Claimant) -> LockHolder {
-    let detail = (!is_local(lease, me)).then(|| {
-        format!(
-            "last heartbeat {}; if that process is gone the lease expires {} minutes after it, or remove it now with: \
-             DELETE FROM {} WHERE name = {}",
-            format_unix_seconds(lease.heartbeat),
-            LEASE_TTL.as_secs() / 60,
-            lease_table(history),
-            quote_literal(&history.plain())
-        )
-    });
+fn describe(lease: &Lease, history: &QualifiedName) -> LockHolder {
+    let detail = Some(format!(
+        "last heartbeat {}; if that process is gone the lease expires {} minutes after it, or remove it now with: \
+         DELETE FROM {} WHERE name = {}",
+        format_unix_seconds(lease.heartbeat),
+        LEASE_TTL.as_secs() / 60,
+        lease_table(history),
+        quote_literal(&history.plain())
+    ));
     LockHolder {
         host: Some(lease.host.clone()),
         pid: Some(lease.pid),
@@ -183,8 +182,13 @@ fn is_alive(lease: &Lease, me: &Claimant, now: i64) -> bool {
     if lease.token == me.token.to_string() {
         return false;
     }
+    // Without a heartbeat for that long, a lease is stale wherever it comes from: its pid
+    // may even have been reused (after a reboot, say).
+    if now - lease.heartbeat >= LEASE_TTL.as_secs() as i64 {
+        return false;
+    }
     if !is_local(lease, me) {
-        return now - lease.heartbeat < LEASE_TTL.as_secs() as i64;
+        return true;
     }
     // Another runner in this very process holds it; otherwise ask the operating system.
     lease.pid == i64::from(me.pid) || process_is_running(lease.pid)
@@ -304,6 +308,46 @@ mod tests {
         release(&connection, &history(), &first).unwrap();
         assert!(matches!(
             try_take(&mut connection, &history(), &second).unwrap(),
+            Outcome::Taken
+        ));
+    }
+
+    #[test]
+    fn a_taken_over_lease_cannot_be_renewed() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        let me = claimant("here", std::process::id(), 1);
+        assert!(matches!(
+            try_take(&mut connection, &history(), &me).unwrap(),
+            Outcome::Taken
+        ));
+        assert!(renew(&connection, &history(), &me).unwrap());
+        connection
+            .execute("UPDATE plover_lock SET token = '2'", [])
+            .unwrap();
+        assert!(!renew(&connection, &history(), &me).unwrap());
+    }
+
+    #[test]
+    fn a_local_lease_without_heartbeats_expires_even_if_its_pid_runs() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        let other_runner_here = claimant("here", 1, 5);
+        assert!(matches!(
+            try_take(&mut connection, &history(), &other_runner_here).unwrap(),
+            Outcome::Taken
+        ));
+        let me = claimant("here", std::process::id(), 6);
+        assert!(
+            matches!(
+                try_take(&mut connection, &history(), &me).unwrap(),
+                Outcome::Held(_)
+            ),
+            "pid 1 runs"
+        );
+        connection
+            .execute("UPDATE plover_lock SET heartbeat = 0", [])
+            .unwrap();
+        assert!(matches!(
+            try_take(&mut connection, &history(), &me).unwrap(),
             Outcome::Taken
         ));
     }

@@ -22,6 +22,21 @@ mod postgres {
 
 mod postgres_only {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_existing_index_is_trusted_only_after_a_crash() {
+        if let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await {
+            plover_testkit::conformance::no_transaction::an_existing_index_is_trusted_only_after_a_crash(&db).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_migration_starts_with_a_clean_session() {
+        if let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await {
+            plover_testkit::conformance::apply::each_migration_starts_with_a_clean_session(&db)
+                .await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_dropped_index_at_the_resume_point_counts_as_done() {
         if let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await {
             plover_testkit::conformance::no_transaction::a_dropped_index_at_the_resume_point_counts_as_done(&db).await;

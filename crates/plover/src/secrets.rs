@@ -28,10 +28,10 @@ fn url_passwords(text: &str) -> Vec<(usize, usize)> {
             .find(ends_a_value)
             .map_or(text.len(), |i| start + i);
         let url = &text[start..end];
-        if let Some(at) = url.rfind('@') {
-            if let Some(colon) = url[..at].find(':') {
-                spans.push((start + colon + 1, start + at));
-            }
+        if let Some(at) = url.rfind('@')
+            && let Some(colon) = url[..at].find(':')
+        {
+            spans.push((start + colon + 1, start + at));
         }
         from = end;
     }
@@ -86,10 +86,10 @@ fn whole_url_spans(url: &str) -> Vec<(usize, usize)> {
     let mut spans = setting_passwords(url);
     if let Some(scheme_end) = url.find("://") {
         let start = scheme_end + 3;
-        if let Some(at) = url[start..].rfind('@') {
-            if let Some(colon) = url[start..start + at].find(':') {
-                spans.push((start + colon + 1, start + at));
-            }
+        if let Some(at) = url[start..].rfind('@')
+            && let Some(colon) = url[start..start + at].find(':')
+        {
+            spans.push((start + colon + 1, start + at));
         }
     }
     spans.sort_unstable();

@@ -6,27 +6,34 @@ use plover::DownTarget;
 use serde_json::json;
 
 use super::up::print_plan;
-use super::{Access, engine_failure, open};
+use super::{Access, connect_as, engine_failure, open};
 use crate::args::{DownArgs, Global};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
 use crate::progress::{Progress, millis};
 
 pub async fn run(global: &Global, args: &DownArgs, output: &mut Output) -> Result<Exit, Failure> {
-    let mut session = open(global, false, Access::unless_dry_run(args.dry_run), output).await?;
     let target = match (args.to, args.steps) {
         (Some(version), _) => DownTarget::To(version),
         (None, steps) => DownTarget::Steps(steps.unwrap_or(1)),
     };
+    // As for `up`: planned on a read-only connection, written only when there is work.
+    let mut session = open(global, false, Access::Read, output).await?;
+    let plan = session
+        .migrator
+        .plan_down(session.db.as_mut(), target)
+        .await
+        .map_err(engine_failure)?;
     if args.dry_run {
-        let plan = session
-            .migrator
-            .plan_down(session.db.as_mut(), target)
-            .await
-            .map_err(engine_failure)?;
         print_plan(&plan, "revert", output);
         return Ok(Exit::Success);
     }
+    if plan.steps.is_empty() {
+        output.line("nothing to revert");
+        output.json(&json!({ "event": "done", "reverted": [], "elapsed_ms": 0.0 }));
+        return Ok(Exit::Success);
+    }
+    session.db = connect_as(&session.settings, Access::Write).await?;
     let started = Instant::now();
     let result = {
         let mut progress = Progress::new(output);

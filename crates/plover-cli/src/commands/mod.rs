@@ -50,13 +50,6 @@ pub enum Access {
     Write,
 }
 
-impl Access {
-    /// `Read` for a dry run.
-    pub fn unless_dry_run(dry_run: bool) -> Self {
-        if dry_run { Access::Read } else { Access::Write }
-    }
-}
-
 /// What a database command works with.
 pub struct Session {
     pub settings: Settings,
@@ -76,11 +69,21 @@ pub async fn open(
     output.hide(settings.database.passwords());
     let migrator = Migrator::from_directory(&settings.migrations_dir, settings.options.clone())
         .map_err(engine_failure)?;
+    let db = connect_as(&settings, access).await?;
+    Ok(Session {
+        settings,
+        migrator,
+        db,
+    })
+}
+
+/// Connects to the configured database for reading or writing.
+pub async fn connect_as(settings: &Settings, access: Access) -> Result<Box<dyn Driver>, Failure> {
     let db = match access {
         Access::Write => connect(&settings.database).await,
         Access::Read => connect_for_reading(&settings.database).await,
     };
-    let db = db.map_err(|source| {
+    db.map_err(|source| {
         let error = plover::Error::Connect {
             url: settings.database.to_string(),
             source: Box::new(source),
@@ -91,11 +94,6 @@ pub async fn open(
             settings.database_source
         ));
         failure
-    })?;
-    Ok(Session {
-        settings,
-        migrator,
-        db,
     })
 }
 
@@ -134,6 +132,9 @@ pub fn engine_failure(error: plover::Error) -> Failure {
                 "refused ({count} {noun}); nothing was changed\n{}",
                 indent(&refusal.to_string())
             )
+        }
+        plover::Error::Database { source, .. } if source.kind == plover::core::ErrorKind::Busy => {
+            format!("{error}\n  another process is writing to the database; rerun when it is done")
         }
         _ => error.to_string(),
     };

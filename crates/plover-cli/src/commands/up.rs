@@ -6,29 +6,32 @@ use plover::core::TransactionMode;
 use plover::migrator::Plan;
 use serde_json::json;
 
-use super::{Access, Session, engine_failure, open};
+use super::{Access, Session, connect_as, engine_failure, open};
 use crate::args::{Global, UpArgs};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
 use crate::progress::{Progress, millis};
 
 pub async fn run(global: &Global, args: &UpArgs, output: &mut Output) -> Result<Exit, Failure> {
-    let mut session = open(
-        global,
-        args.allow_out_of_order,
-        Access::unless_dry_run(args.dry_run),
-        output,
-    )
-    .await?;
+    // Planned on a read-only connection first: a dry run, a refusal or nothing to do then
+    // writes nothing (not even a new SQLite file).
+    let mut session = open(global, args.allow_out_of_order, Access::Read, output).await?;
+    let plan = session
+        .migrator
+        .plan_up(session.db.as_mut(), args.to)
+        .await
+        .map_err(|e| failure(&session, e))?;
     if args.dry_run {
-        let plan = session
-            .migrator
-            .plan_up(session.db.as_mut(), args.to)
-            .await
-            .map_err(engine_failure)?;
         print_plan(&plan, "apply", output);
         return Ok(Exit::Success);
     }
+    if plan.steps.is_empty() {
+        let known = session.migrator.migrations().len();
+        output.line(format!("nothing to apply; {known} migration(s) known"));
+        output.json(&json!({ "event": "done", "applied": [], "elapsed_ms": 0.0 }));
+        return Ok(Exit::Success);
+    }
+    session.db = connect_as(&session.settings, Access::Write).await?;
     let started = Instant::now();
     let result = {
         let mut progress = Progress::new(output);

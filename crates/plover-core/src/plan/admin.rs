@@ -73,6 +73,20 @@ pub fn plan_accept<'a>(
             })
         }
         (State::Missing, _, _) => Ok(AcceptAction::Retire { version }),
+        // Same file, but its statements are counted differently now (another Plover version
+        // split it): record the new count so that it can resume.
+        (State::Partial, Some(migration), Some(applied)) => match applied.state {
+            AppliedState::Partial { done, total } if count_statements(migration) != total => {
+                let statements = count_statements(migration);
+                check_resumable(migration, done, statements)?;
+                Ok(AcceptAction::Rebless {
+                    migration,
+                    previous: applied.checksum,
+                    statements,
+                })
+            }
+            _ => Err(Problem::NothingToAccept { version }.into()),
+        },
         _ => Err(Problem::NothingToAccept { version }.into()),
     }
 }

@@ -235,11 +235,10 @@ impl Problem {
                  unchanged and `-- plover:no-transaction` in its header"
                     .to_owned()
             }
-            Problem::StatementCountChanged { .. } => {
-                "finish the migration with the Plover version that started it, \
-                 or complete it by hand and record it with `plover accept`"
-                    .to_owned()
-            }
+            Problem::StatementCountChanged { version, .. } => format!(
+                "finish it with the Plover version that started it, or, if the statements already \
+                 done are still the first ones, record the new count with `plover accept {version} --reason \"...\"`"
+            ),
             Problem::Script(_) => "fix the file; nothing was run".to_owned(),
         }
     }

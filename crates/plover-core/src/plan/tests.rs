@@ -23,6 +23,7 @@ fn row(version: i64, sql: &str, state: AppliedState) -> AppliedMigration {
         applied_at: "2026-11-21".into(),
         execution_ms: 1,
         applied_by: "me@here".into(),
+        in_flight: None,
     }
 }
 
@@ -84,7 +85,7 @@ fn a_partial_migration_resumes() {
         &[C],
         &applied,
         UpPolicy::default(),
-        "3 after Some(Resume { done: 1, total: 2 })",
+        "3 after Some(Resume { done: 1, total: 2, crashed_inside: false })",
     );
 }
 

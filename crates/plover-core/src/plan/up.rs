@@ -42,6 +42,9 @@ pub struct Resume {
     pub done: usize,
     /// Statements the script had then; resuming is only safe if it still has as many.
     pub total: usize,
+    /// Whether the statement at the resume point had started, outside any transaction, when
+    /// a crash stopped the run: its effect may be there although its progress is not.
+    pub crashed_inside: bool,
 }
 
 /// Plans `up`: every pending or half-applied migration up to the target, in version order.
@@ -54,13 +57,12 @@ pub fn plan_up<'a>(
     policy: UpPolicy,
 ) -> Result<Vec<PlannedMigration<'a>>, Refusal> {
     let mut problems = integrity_problems(entries);
-    if let Some(target) = policy.target {
-        if !entries
+    if let Some(target) = policy.target
+        && !entries
             .iter()
             .any(|e| e.version == target && e.migration.is_some())
-        {
-            problems.push(Problem::UnknownVersion { version: target });
-        }
+    {
+        problems.push(Problem::UnknownVersion { version: target });
     }
     let highest_applied = entries
         .iter()
@@ -77,14 +79,14 @@ pub fn plan_up<'a>(
         };
         match entry.state {
             State::Pending => {
-                if let Some(highest) = highest_applied.filter(|h| *h > entry.version) {
-                    if policy.out_of_order == OutOfOrder::Refuse {
-                        problems.push(Problem::OutOfOrder {
-                            version: entry.version,
-                            path: migration.up.path.clone(),
-                            highest_applied: highest,
-                        });
-                    }
+                if let Some(highest) = highest_applied.filter(|h| *h > entry.version)
+                    && policy.out_of_order == OutOfOrder::Refuse
+                {
+                    problems.push(Problem::OutOfOrder {
+                        version: entry.version,
+                        path: migration.up.path.clone(),
+                        highest_applied: highest,
+                    });
                 }
                 plan.push(PlannedMigration {
                     migration,
@@ -139,7 +141,11 @@ fn integrity_problem(entry: &Entry<'_>) -> Option<Problem> {
 
 fn resume(entry: &Entry<'_>) -> Option<Resume> {
     match entry.applied.map(|a| a.state) {
-        Some(AppliedState::Partial { done, total }) => Some(Resume { done, total }),
+        Some(AppliedState::Partial { done, total }) => Some(Resume {
+            done,
+            total,
+            crashed_inside: entry.applied.and_then(|a| a.in_flight) == Some(done + 1),
+        }),
         _ => None,
     }
 }

@@ -257,10 +257,10 @@ impl Lexer<'_> {
     /// The length of `$tag$` starting at the current `$`, if one starts here.
     fn dollar_tag_len(&self) -> Option<usize> {
         let mut i = self.pos + 1;
-        if let Some(&first) = self.bytes.get(i) {
-            if first.is_ascii_digit() {
-                return None;
-            }
+        if let Some(&first) = self.bytes.get(i)
+            && first.is_ascii_digit()
+        {
+            return None;
         }
         while let Some(&b) = self.bytes.get(i) {
             if b == b'$' {

@@ -325,3 +325,33 @@ pub async fn the_history_table_stays_put_when_the_search_path_changes(db: &TestD
     let status = dir.migrator().status(conn.as_mut()).await.unwrap();
     assert_eq!(status.history_table, "public.plover_migrations");
 }
+
+/// PostgreSQL only: a `SET` in one migration does not leak into the next (which would then
+/// behave differently after a crash and a resume), and a `SET ROLE` cannot stop the history
+/// write.
+pub async fn each_migration_starts_with_a_clean_session(db: &TestDb) {
+    let role = format!("plover_role_{}", std::process::id());
+    let dir = Fixture::new()
+        .file("001_schema.sql", &format!("CREATE SCHEMA side;\nDROP ROLE IF EXISTS {role};\nCREATE ROLE {role};\nSET search_path = side, public;\nCREATE TABLE in_side (x integer);"))
+        .file("002_table.sql", "CREATE TABLE where_am_i (x integer);")
+        .file("003_role.sql", &format!("SET ROLE {role};\nSELECT 1;"))
+        .file("004_after.sql", "CREATE TABLE after_role (x integer);");
+    let mut conn = db.connect().await;
+    let result = dir.migrator().up(conn.as_mut(), None, &mut Silent).await;
+    let _ = conn
+        .execute_script(&format!("RESET ROLE; DROP ROLE IF EXISTS {role}"))
+        .await;
+    result.unwrap();
+    assert_eq!(count(conn.as_mut(), "side.in_side").await, 0);
+    assert_eq!(
+        count(conn.as_mut(), "public.where_am_i").await,
+        0,
+        "002 ran with the default search_path"
+    );
+    assert_eq!(
+        count(conn.as_mut(), "public.after_role").await,
+        0,
+        "004 ran as the connection's user"
+    );
+    assert_eq!(count(conn.as_mut(), "plover_migrations").await, 4);
+}

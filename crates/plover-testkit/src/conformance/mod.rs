@@ -38,6 +38,7 @@ macro_rules! conformance_tests {
             refusals::a_half_applied_migration_whose_file_changed_is_refused,
             refusals::transaction_control_inside_a_file_is_refused,
             refusals::accepting_a_half_applied_migration_without_its_failed_statement_completes_it,
+            refusals::accepting_a_half_applied_migration_checks_the_statements_that_ran,
             down::down_reverts_newest_first_with_its_history_row,
             down::down_needs_every_down_script_before_it_starts,
             down::down_to_a_version,

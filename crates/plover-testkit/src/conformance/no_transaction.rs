@@ -327,7 +327,8 @@ pub async fn a_dropped_index_at_the_resume_point_counts_as_done(db: &TestDb) {
 }
 
 /// What a crash right after the first statement of version 2 (two statements, checksum
-/// `checksum`) leaves when its progress was not recorded yet: a row saying 0 done.
+/// `checksum`, the first run outside any transaction) leaves when its progress was not
+/// recorded yet: a row saying 0 done, with that statement marked as started.
 async fn record_interrupted_start(conn: &mut dyn Driver, checksum: &str) {
     conn.execute_script(&format!(
         "INSERT INTO plover_migrations (version, name, checksum, script, status, statements_done, statements_total, applied_by) \
@@ -335,4 +336,35 @@ async fn record_interrupted_start(conn: &mut dyn Driver, checksum: &str) {
     ))
     .await
     .unwrap();
+    // The runner marks a statement it runs outside any transaction before starting it; a
+    // mark that survives says the crash came inside it.
+    conn.execute_script(&format!(
+        "UPDATE plover_migrations SET in_flight = 1 WHERE version = 2 AND checksum = '{checksum}'"
+    ))
+    .await
+    .unwrap();
+}
+
+/// PostgreSQL only: an index of the same name that exists because the statement failed (here
+/// on another table) is not taken for the index the statement builds.
+pub async fn an_existing_index_is_trusted_only_after_a_crash(db: &TestDb) {
+    let dir = Fixture::new()
+        .file("001_tables.sql", "CREATE TABLE users (email text);\nCREATE TABLE other (x integer);\nCREATE INDEX users_email ON other (x);")
+        .file("002_index.sql", "-- plover:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY users_email ON users (email);\n");
+    let mut conn = db.connect().await;
+    for run in 1..=2 {
+        let error = dir
+            .migrator()
+            .up(conn.as_mut(), None, &mut Silent)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::MigrationFailed { line: Some(2), .. }),
+            "run {run}: {error:?}"
+        );
+    }
+    assert_eq!(
+        states(&dir.migrator().status(conn.as_mut()).await.unwrap()),
+        ["1:applied", "2:partial"]
+    );
 }

@@ -227,3 +227,30 @@ pub async fn accepting_a_half_applied_migration_without_its_failed_statement_com
         "{message}"
     );
 }
+
+pub async fn accepting_a_half_applied_migration_checks_the_statements_that_ran(db: &TestDb) {
+    let dir = Fixture::new().file(
+        "001_steps.sql",
+        "-- plover:no-transaction\nCREATE TABLE a (x integer);\nINSERT INTO gate VALUES (1);\n",
+    );
+    let mut conn = db.connect().await;
+    assert!(
+        dir.migrator()
+            .up(conn.as_mut(), None, &mut Silent)
+            .await
+            .is_err()
+    );
+    dir.write(
+        "001_steps.sql",
+        "-- plover:no-transaction\nCREATE TABLE audit (x integer);\nCREATE TABLE a (x integer);\nSELECT 1;\n",
+    );
+    let message = refusal(
+        dir.migrator()
+            .accept(conn.as_mut(), plover::Version(1), "reordered", &mut Silent)
+            .await,
+    );
+    assert!(
+        message.contains("statement 1 (line 2) differs from the one that ran"),
+        "{message}"
+    );
+}

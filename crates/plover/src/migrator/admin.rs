@@ -92,6 +92,12 @@ impl Migrator {
         let syntax = db.dialect().syntax;
         let count = |m: &plover_core::Migration| plover_core::sql::split(&m.up.sql, syntax).len();
         let action = plan::plan_accept(&entries, version, &count).map_err(Error::Refused)?;
+        if let (AcceptAction::Rebless { migration, .. }, Some(done)) =
+            (action, partial_done(&applied, version))
+        {
+            let ran = history.script(db, version).await?.unwrap_or_default();
+            check_same_start(migration, &ran, done, syntax)?;
+        }
         let by = self.options.applied_by.as_str();
         let (sql, params, report) = match action {
             AcceptAction::Rebless {
@@ -139,4 +145,50 @@ impl Migrator {
             )))?;
         Ok(report)
     }
+}
+
+/// Statements done, when `version` is half-applied.
+fn partial_done(applied: &[plover_core::AppliedMigration], version: Version) -> Option<usize> {
+    applied
+        .iter()
+        .find(|a| a.version == version)
+        .and_then(|a| match a.state {
+            AppliedState::Partial { done, .. } => Some(done),
+            _ => None,
+        })
+}
+
+/// A half-applied migration resumes after its first `done` statements, so the accepted file
+/// must start with exactly the statements that ran.
+fn check_same_start(
+    migration: &plover_core::Migration,
+    ran: &str,
+    done: usize,
+    syntax: plover_core::sql::Syntax,
+) -> Result<(), Error> {
+    let now = &migration.up.sql;
+    let (old, new) = (
+        plover_core::sql::split(ran, syntax),
+        plover_core::sql::split(now, syntax),
+    );
+    let differs = (0..done).find(|&i| match (old.get(i), new.get(i)) {
+        (Some(a), Some(b)) => a.text(ran).trim() != b.text(now).trim(),
+        _ => true,
+    });
+    let Some(i) = differs else { return Ok(()) };
+    let line = new
+        .get(i)
+        .map_or_else(|| "its end".to_owned(), |s| format!("line {}", s.line));
+    let reason = format!(
+        "statement {} ({line}) differs from the one that ran, and resuming would skip it",
+        i + 1
+    );
+    Err(Error::Refused(
+        plover_core::plan::Problem::CannotResumeWith {
+            version: migration.version,
+            path: migration.up.path.clone(),
+            reason,
+        }
+        .into(),
+    ))
 }

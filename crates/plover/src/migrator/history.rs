@@ -8,7 +8,7 @@ use crate::Error;
 
 /// Every applied migration, in version order.
 const SELECT: &str = "SELECT version, name, checksum, status, statements_done, statements_total, \
-     CAST(applied_at AS TEXT), execution_ms, applied_by FROM {table} ORDER BY version";
+     CAST(applied_at AS TEXT), execution_ms, applied_by, in_flight FROM {table} ORDER BY version";
 
 const SELECT_SCRIPT: &str = "SELECT script FROM {table} WHERE version = $1";
 
@@ -19,11 +19,15 @@ const INSERT: &str = "INSERT INTO {table} \
 
 /// Progress of a no-transaction migration, committed with the statement it counts.
 const PROGRESS: &str = "UPDATE {table} SET statements_done = $2, status = $3, statements_total = $4, \
-     execution_ms = execution_ms + {elapsed_ms} WHERE version = $1";
+     in_flight = NULL, execution_ms = execution_ms + {elapsed_ms} WHERE version = $1";
 
 /// Progress after a statement that had to run outside any transaction, timed by the runner.
 const PROGRESS_TIMED: &str = "UPDATE {table} SET statements_done = $2, status = $3, statements_total = $4, \
-     execution_ms = execution_ms + $5 WHERE version = $1";
+     in_flight = NULL, execution_ms = execution_ms + $5 WHERE version = $1";
+
+/// Marks a statement about to run outside any transaction (`$2`, 1-based), or clears the mark
+/// (`$2` NULL) when it failed: a mark that survives says the run stopped inside it.
+const IN_FLIGHT: &str = "UPDATE {table} SET in_flight = $2 WHERE version = $1";
 
 const DELETE: &str = "DELETE FROM {table} WHERE version = $1";
 
@@ -190,6 +194,7 @@ impl History {
             applied_at: text(6),
             execution_ms: int(7).unwrap_or(0),
             applied_by: text(8),
+            in_flight: int(9).and_then(|n| usize::try_from(n).ok()),
         })
     }
 
@@ -244,6 +249,15 @@ impl History {
             }
             None => (self.sql(PROGRESS), params),
         }
+    }
+
+    /// The statement and parameters marking statement `number` of `version` as started
+    /// outside any transaction, or clearing the mark (`None`).
+    pub fn in_flight(&self, version: Version, number: Option<usize>) -> (String, Vec<Value>) {
+        (
+            self.sql(IN_FLIGHT),
+            vec![Value::Int(version.0), number.map(|n| n as i64).into()],
+        )
     }
 
     /// The statement deleting `version`'s row.

@@ -7,7 +7,9 @@ mod options;
 mod planning;
 mod report;
 mod resume;
+mod revert;
 mod run;
+mod statements;
 
 use std::path::Path;
 use std::time::Instant;
@@ -200,6 +202,7 @@ impl Migrator {
             applied_by: &self.options.applied_by,
             lock,
             renewed: Instant::now(),
+            session_changed: false,
         };
         for (index, (step, body)) in planned.iter().zip(&bodies).enumerate() {
             let migration = step.migration;
@@ -307,6 +310,7 @@ impl Migrator {
             applied_by: &self.options.applied_by,
             lock,
             renewed: Instant::now(),
+            session_changed: false,
         };
         for (index, (migration, body)) in chosen.iter().zip(&bodies).enumerate() {
             let (version, name) = (migration.version, migration.name.clone());

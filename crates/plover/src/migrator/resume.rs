@@ -17,15 +17,16 @@ pub enum Check {
 /// Looks at the index a `CREATE INDEX CONCURRENTLY` or `DROP INDEX CONCURRENTLY` works on.
 ///
 /// A failed or interrupted build leaves an INVALID index behind: it is dropped so that the
-/// statement can build it again. At the resume point, a valid index (for a build) or no
-/// index (for a drop) means the statement finished but the crash came before its progress
-/// was recorded: it counts as done instead of failing on "already exists" or "does not exist".
+/// statement can build it again. When `trust_existing` (the run stopped inside this very
+/// statement, by a crash rather than an error), a valid index (for a build) or no index (for
+/// a drop) means the statement finished before its progress could be recorded: it counts as
+/// done instead of failing on "already exists" or "does not exist".
 pub async fn check_index(
     db: &mut dyn Driver,
     observer: &mut dyn Observer,
     version: Version,
     statement: &str,
-    at_resume_point: bool,
+    trust_existing: bool,
 ) -> Result<Check, Error> {
     let Some(repair) = &db.dialect().index_repair else {
         return Ok(Check::Run);
@@ -53,11 +54,11 @@ pub async fn check_index(
             observer.on_event(&Event::InvalidIndexDropped { version, index });
             Ok(Check::Run)
         }
-        (true, Some(true)) if at_resume_point => {
+        (true, Some(true)) if trust_existing => {
             observer.on_event(&Event::IndexAlreadyBuilt { version, index });
             Ok(Check::AlreadyDone)
         }
-        (false, None) if at_resume_point => {
+        (false, None) if trust_existing => {
             observer.on_event(&Event::IndexAlreadyDropped { version, index });
             Ok(Check::AlreadyDone)
         }

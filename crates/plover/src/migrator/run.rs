@@ -1,20 +1,20 @@
-//! Running migrations: applying and reverting scripts with their history rows.
+//! Running migrations: the context a run shares, its bookkeeping, and applying a migration
+//! in one transaction. `statements.rs` applies statement by statement; `revert.rs` reverts.
 
 use std::time::{Duration, Instant};
 
 use plover_core::body::{Body, line_at};
 use plover_core::plan::PlannedMigration;
-use plover_core::sql::Statement;
+use plover_core::sql::{Statement, matches_pattern};
 use plover_core::{
-    AppliedState, Driver, DriverError, Event, LockRequest, Migration, Script, Step,
-    TransactionMode, Value, Version,
+    AppliedState, Driver, DriverError, LockRequest, Migration, Script, Step, TransactionMode,
+    Value, Version,
 };
 
 use super::history::{History, NewRow};
-use super::resume::{self, Check};
 use crate::{Error, Observer};
 
-/// One command's connection, history table and observer.
+/// One command's connection, history table, observer and lock.
 pub struct Run<'a> {
     pub db: &'a mut dyn Driver,
     pub history: &'a History,
@@ -24,24 +24,14 @@ pub struct Run<'a> {
     pub lock: &'a LockRequest,
     /// When the lock was last renewed.
     pub renewed: Instant,
+    /// Whether the last migration changed session settings (`SET`, `PRAGMA`).
+    pub session_changed: bool,
 }
 
 /// How often a long run tells other runners that it is alive (leases that expire need it).
 const RENEW_EVERY: Duration = Duration::from_secs(30);
 
 impl Run<'_> {
-    /// Renews the lock when it has not been renewed for a while.
-    async fn keep_lock(&mut self) -> Result<(), Error> {
-        if self.renewed.elapsed() >= RENEW_EVERY {
-            self.db
-                .renew_lock(self.lock)
-                .await
-                .map_err(Error::database("renewing the migration lock"))?;
-            self.renewed = Instant::now();
-        }
-        Ok(())
-    }
-
     /// Applies one migration and returns how long it took, in milliseconds.
     pub async fn apply(
         &mut self,
@@ -49,15 +39,17 @@ impl Run<'_> {
         body: &Body<'_>,
     ) -> Result<f64, Error> {
         let started = Instant::now();
+        self.start_clean().await?;
         // A half-applied migration always resumes statement by statement: its first
         // statements already committed on their own.
         match (planned.migration.up.transaction, planned.resume) {
             (TransactionMode::Single, None) => {
                 self.apply_in_one_transaction(planned.migration, body)
-                    .await?;
+                    .await?
             }
             _ => self.apply_statement_by_statement(planned, body).await?,
         }
+        self.session_changed = self.changes_session(&planned.migration.up, body);
         self.keep_lock().await?;
         Ok(started.elapsed().as_secs_f64() * 1000.0)
     }
@@ -76,179 +68,59 @@ impl Run<'_> {
             .iter()
             .map(|s| Step::Script(s.text(&script.sql)))
             .collect();
-        steps.push(Step::Statement(&insert, &params));
+        steps.extend(self.bookkeeping(&insert, &params));
         self.db
             .transaction(&steps)
             .await
             .map_err(|e| self.step_failure(migration.version, script, body, e))
     }
 
-    /// Each statement commits with its progress, so a crash resumes at the next statement
-    /// and never repeats one. The row is written before the first statement so that even a
-    /// crash inside it leaves a record to resume from.
-    async fn apply_statement_by_statement(
-        &mut self,
-        planned: &PlannedMigration<'_>,
-        body: &Body<'_>,
-    ) -> Result<(), Error> {
-        let migration = planned.migration;
-        let total = body.statements.len();
-        if planned.resume.is_none() {
-            let state = if total == 0 {
-                AppliedState::Applied
-            } else {
-                AppliedState::Partial { done: 0, total }
-            };
-            let row = self.new_row(migration, state, total);
-            let (insert, params) = self.history.insert(&row);
+    /// Plover's own write inside a migration's transaction, after the dialect's prelude (which
+    /// undoes a `SET ROLE` the migration made, until the commit).
+    pub fn bookkeeping<'s>(&self, sql: &'s str, params: &'s [Value]) -> Vec<Step<'s>> {
+        let prelude = self.db.dialect().bookkeeping_prelude.map(Step::Script);
+        prelude
+            .into_iter()
+            .chain([Step::Statement(sql, params)])
+            .collect()
+    }
+
+    /// Every migration starts from the session the connection began with: a `SET` in the
+    /// previous one would otherwise apply here, but not after a crash and a resume.
+    pub async fn start_clean(&mut self) -> Result<(), Error> {
+        if self.session_changed {
             self.db
-                .transaction(&[Step::Statement(&insert, &params)])
+                .reset_session()
                 .await
-                .map_err(self.recording(migration.version))?;
-        }
-        let done = planned.resume.map_or(0, |r| r.done);
-        if done > 0 {
-            let script = &migration.up;
-            resume::replay_session_settings(
-                self.db,
-                migration.version,
-                script,
-                &body.statements[..done.min(total)],
-            )
-            .await?;
-        }
-        for (index, statement) in body.statements.iter().enumerate().skip(done) {
-            let at_resume_point = planned.resume.is_some() && index == done;
-            self.apply_statement(migration, statement, index, total, at_resume_point)
-                .await?;
-        }
-        if planned.resume.is_some() && done >= total {
-            // Nothing was left to run (its last statement committed, then the run stopped).
-            let (progress, params) =
-                self.history
-                    .progress(migration.version, total, total, Some(0));
-            self.db
-                .transaction(&[Step::Statement(&progress, &params)])
-                .await
-                .map_err(self.recording(migration.version))?;
+                .map_err(Error::database("resetting the session between migrations"))?;
+            self.session_changed = false;
         }
         Ok(())
     }
 
-    async fn apply_statement(
-        &mut self,
-        migration: &Migration,
-        statement: &Statement,
-        index: usize,
-        total: usize,
-        at_resume_point: bool,
-    ) -> Result<(), Error> {
-        let script = &migration.up;
-        let text = statement.text(&script.sql);
-        let version = migration.version;
-        let dialect = self.db.dialect();
-        let started = Instant::now();
-        if dialect
-            .refusal_in_transaction(text, self.db.server_version())
-            .is_some()
-        {
-            let check =
-                resume::check_index(self.db, self.observer, version, text, at_resume_point).await?;
-            if matches!(check, Check::Run) {
-                self.db
-                    .execute_script(text)
-                    .await
-                    .map_err(|e| statement_failure(version, script, statement, e))?;
-            }
-            let elapsed = started.elapsed().as_millis() as i64;
-            let (progress, params) =
-                self.history
-                    .progress(version, index + 1, total, Some(elapsed));
+    /// Whether `body` changes session settings.
+    pub fn changes_session(&self, script: &Script, body: &Body<'_>) -> bool {
+        let patterns = self.db.dialect().session_settings;
+        body.statements.iter().any(|s| {
+            patterns
+                .iter()
+                .any(|p| matches_pattern(p, s.text(&script.sql)))
+        })
+    }
+
+    /// Renews the lock when it has not been renewed for a while.
+    pub async fn keep_lock(&mut self) -> Result<(), Error> {
+        if self.renewed.elapsed() >= RENEW_EVERY {
             self.db
-                .transaction(&[Step::Statement(&progress, &params)])
+                .renew_lock(self.lock)
                 .await
-                .map_err(self.recording(version))?;
-        } else {
-            let (progress, params) = self.history.progress(version, index + 1, total, None);
-            let steps = [Step::Script(text), Step::Statement(&progress, &params)];
-            self.db
-                .transaction(&steps)
-                .await
-                .map_err(|e| match e.step {
-                    Some(0) => statement_failure(version, script, statement, e),
-                    _ => self.recording(version)(e),
-                })?;
+                .map_err(Error::database("renewing the migration lock"))?;
+            self.renewed = Instant::now();
         }
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        self.observer.on_event(&Event::StatementApplied {
-            version,
-            statement: index + 1,
-            total,
-            elapsed_ms,
-        });
-        self.keep_lock().await
+        Ok(())
     }
 
-    /// Reverts one migration with its down script and returns how long it took.
-    pub async fn revert(&mut self, migration: &Migration, body: &Body<'_>) -> Result<f64, Error> {
-        let started = Instant::now();
-        let script = migration
-            .down
-            .as_ref()
-            .expect("the plan checked every down script");
-        let delete = self.history.delete();
-        let version_param = [Value::Int(migration.version.0)];
-        let forget = Step::Statement(&delete, &version_param);
-        match script.transaction {
-            TransactionMode::Single => {
-                let mut steps: Vec<Step<'_>> = body
-                    .statements
-                    .iter()
-                    .map(|s| Step::Script(s.text(&script.sql)))
-                    .collect();
-                steps.push(forget);
-                self.db
-                    .transaction(&steps)
-                    .await
-                    .map_err(|e| self.step_failure(migration.version, script, body, e))?;
-            }
-            TransactionMode::None => {
-                for statement in &body.statements {
-                    self.run_alone(migration.version, script, statement).await?;
-                }
-                self.db
-                    .transaction(&[forget])
-                    .await
-                    .map_err(self.recording(migration.version))?;
-            }
-        }
-        self.keep_lock().await?;
-        Ok(started.elapsed().as_secs_f64() * 1000.0)
-    }
-
-    /// Runs one statement of a no-transaction down script in a transaction of its own when
-    /// the server allows, outside any otherwise.
-    async fn run_alone(
-        &mut self,
-        version: Version,
-        script: &Script,
-        statement: &Statement,
-    ) -> Result<(), Error> {
-        let text = statement.text(&script.sql);
-        let result = if self
-            .db
-            .dialect()
-            .refusal_in_transaction(text, self.db.server_version())
-            .is_some()
-        {
-            self.db.execute_script(text).await
-        } else {
-            self.db.transaction(&[Step::Script(text)]).await
-        };
-        result.map_err(|e| statement_failure(version, script, statement, e))
-    }
-
-    fn new_row<'m>(
+    pub fn new_row<'m>(
         &'m self,
         migration: &'m Migration,
         state: AppliedState,
@@ -266,8 +138,8 @@ impl Run<'_> {
     }
 
     /// A transaction failed at `error.step`: a statement of the script, or the bookkeeping
-    /// statement after them.
-    fn step_failure(
+    /// after them.
+    pub fn step_failure(
         &self,
         version: Version,
         script: &Script,
@@ -287,7 +159,7 @@ impl Run<'_> {
         }
     }
 
-    fn recording(&self, version: Version) -> impl FnOnce(DriverError) -> Error {
+    pub fn recording(&self, version: Version) -> impl FnOnce(DriverError) -> Error {
         Error::database(format!(
             "recording version {version} in {}",
             self.history.table.plain()
@@ -296,7 +168,7 @@ impl Run<'_> {
 }
 
 /// A statement of `script` failed; the error names its file and line.
-fn statement_failure(
+pub fn statement_failure(
     version: Version,
     script: &Script,
     statement: &Statement,
