@@ -75,6 +75,46 @@ pub enum Command {
     Accept(AcceptArgs),
     /// Check that applied migration files are unchanged, and nothing else.
     Verify,
+    /// Refuse unsafe PostgreSQL migrations before they run: locks, rewrites, breaking changes.
+    Lint(LintArgs),
+}
+
+/// `plover lint`
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories to lint [default: the migrations directory, its pending and
+    /// edited migrations when the database can say which, otherwise all of them].
+    pub paths: Vec<PathBuf>,
+    /// Lint every migration of the migrations directory, applied ones too.
+    #[arg(long, conflicts_with = "paths")]
+    pub all: bool,
+    /// Run exactly these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Option<Vec<String>>,
+    /// Do not run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Output: human, json (like --json) or github (workflow annotations).
+    #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+    pub format: LintFormat,
+    /// List every rule, with its severity, tier and whether it runs by default.
+    #[arg(long)]
+    pub list_rules: bool,
+    /// The PostgreSQL version to lint for, e.g. 15 [default: lint.postgres_version, else the
+    /// database's, else 15].
+    #[arg(long, value_name = "VERSION")]
+    pub postgres_version: Option<String>,
+}
+
+/// How `plover lint` prints findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    /// For people: each finding with its SQL and its recipe.
+    Human,
+    /// One JSON object.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=...`).
+    Github,
 }
 
 /// `plover new`
@@ -114,6 +154,10 @@ pub struct UpArgs {
     /// Apply pending versions lower than the highest applied one.
     #[arg(long)]
     pub allow_out_of_order: bool,
+    /// Run despite lint errors in pending migrations; the overridden rules are recorded in
+    /// each migration's history row.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `plover down`

@@ -6,6 +6,7 @@ mod commands;
 mod exit;
 mod output;
 mod progress;
+mod render;
 mod settings;
 
 use std::process::ExitCode;

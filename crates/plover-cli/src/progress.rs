@@ -59,6 +59,22 @@ impl<'a> Progress<'a> {
                 ));
             }
             Event::Planned { count } => self.start_bar(*count),
+            Event::LintFinding {
+                path,
+                line,
+                rule,
+                severity,
+                message,
+                ..
+            } => {
+                let label = if severity == "error" {
+                    style(format!("{severity}[{rule}]")).red()
+                } else {
+                    style(format!("{severity}[{rule}]")).yellow()
+                };
+                self.output
+                    .note(format!("{label} {path}:{line}: {message}"));
+            }
             Event::MigrationStarted {
                 version,
                 name,

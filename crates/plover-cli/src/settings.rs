@@ -5,14 +5,24 @@ use std::path::Path;
 
 use plover::OutOfOrder;
 use plover::config::{self, CONFIG_FILE, LoadedConfig, Overrides, Settings};
+use plover::lint::Override;
 
 use crate::args::Global;
 use crate::exit::Exit;
 use crate::output::Failure;
 
+/// What a command's own flags change in the settings.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CommandFlags {
+    /// `up --allow-out-of-order`.
+    pub allow_out_of_order: bool,
+    /// `up --force`.
+    pub force: bool,
+}
+
 /// Reads the config file (`--config`, or `plover.toml` when present) and resolves every
-/// setting. `allow_out_of_order` is `up --allow-out-of-order`.
-pub fn load(global: &Global, allow_out_of_order: bool) -> Result<Settings, Failure> {
+/// setting, with the command's own flags applied.
+pub fn load(global: &Global, flags: CommandFlags) -> Result<Settings, Failure> {
     let config = match &global.config {
         Some(path) => Some(LoadedConfig::load(path).map_err(config_failure)?),
         None if Path::new(CONFIG_FILE).is_file() => {
@@ -24,10 +34,15 @@ pub fn load(global: &Global, allow_out_of_order: bool) -> Result<Settings, Failu
         database: global.database.clone(),
         dir: global.dir.clone(),
         lock_timeout: global.lock_timeout,
-        out_of_order: allow_out_of_order.then_some(OutOfOrder::Allow),
+        out_of_order: flags.allow_out_of_order.then_some(OutOfOrder::Allow),
     };
-    config::resolve(config.as_ref(), overrides, &|name| std::env::var(name).ok())
-        .map_err(config_failure)
+    let mut settings =
+        config::resolve(config.as_ref(), overrides, &|name| std::env::var(name).ok())
+            .map_err(config_failure)?;
+    if flags.force {
+        settings.options.lint.override_errors = Override::Force;
+    }
+    Ok(settings)
 }
 
 fn config_failure(error: config::ConfigError) -> Failure {

@@ -73,8 +73,29 @@ async fn plover_up_matches_psql_file_by_file() {
         return;
     };
     let with_psql = database(Backend::Postgres).await.unwrap();
-    let outcome = run(dir.path(), &with_plover, &["up"]);
+    // Some files break lint rules (a domain with a constraint, a plain index on an existing
+    // table): this test is about what runs, so the preflight is overridden, and recorded.
+    let outcome = run(dir.path(), &with_plover, &["up", "--force"]);
     assert_eq!(outcome.code, 0, "{outcome:?}");
+    assert!(
+        outcome
+            .stderr
+            .contains("error[ban-create-domain-with-constraint]"),
+        "{}",
+        outcome.stderr
+    );
+    let mut conn = with_plover.connect().await;
+    let forced = conn
+        .query(
+            "SELECT lint_override FROM plover_migrations WHERE version = 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        forced[0][0].as_str(),
+        Some("forced: ban-create-domain-with-constraint")
+    );
     for (name, _) in FILES {
         let status = Command::new("psql")
             .args([

@@ -229,6 +229,7 @@ mod tests {
         name: "test",
         placeholder: Placeholder::Dollar,
         syntax: crate::sql::Syntax::POSTGRES,
+        lintable: true,
         history_schema: "",
         schema_exists: "",
         create_schema: None,
@@ -251,6 +252,7 @@ mod tests {
             sql: sql.into(),
             checksum: Checksum::of(sql),
             transaction,
+            allow: Vec::new(),
         }
     }
 

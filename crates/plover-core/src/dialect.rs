@@ -24,6 +24,8 @@ pub struct Dialect {
     pub placeholder: Placeholder,
     /// How the backend reads comments and quotes.
     pub syntax: Syntax,
+    /// Whether Plover's PostgreSQL linter applies to this backend's migrations.
+    pub lintable: bool,
     /// A query with `$1` = the history table's name, returning one row with the schema it
     /// lives in: the schema of the table of that name the connection sees, or else the
     /// connection's default schema. Looking for the table first keeps the history where it
@@ -110,6 +112,7 @@ mod tests {
         name: "test",
         placeholder: Placeholder::QuestionMark,
         syntax: Syntax::SQLITE,
+        lintable: false,
         history_schema: "",
         schema_exists: "",
         create_schema: None,

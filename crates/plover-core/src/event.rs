@@ -74,6 +74,22 @@ pub enum Event {
         /// The index, as named in the statement.
         index: String,
     },
+    /// A finding of the preflight lint that does not stop `up` (a warning, or an error
+    /// overridden with `--force`).
+    LintFinding {
+        /// The migration's version.
+        version: Version,
+        /// The file.
+        path: String,
+        /// The 1-based line.
+        line: usize,
+        /// The rule.
+        rule: String,
+        /// `error`, `warning` or `info`.
+        severity: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A migration committed.
     MigrationApplied {
         /// Its version.

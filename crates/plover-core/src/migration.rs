@@ -1,5 +1,6 @@
 //! A migration as read from its files.
 
+use crate::source::Allow;
 use crate::{Checksum, TransactionMode, Version};
 
 /// One versioned migration: its up script and, when there is one, its down script.
@@ -33,4 +34,6 @@ pub struct Script {
     pub checksum: Checksum,
     /// How its statements are wrapped in transactions.
     pub transaction: TransactionMode,
+    /// The lint rules its header allows it to break (`-- plover:allow RULE reason`).
+    pub allow: Vec<Allow>,
 }

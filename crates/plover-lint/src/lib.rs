@@ -9,8 +9,15 @@
 
 pub mod catalog;
 mod finding;
+mod lint;
+mod options;
+mod position;
+mod rules;
 mod tier;
 
 pub use catalog::{Origin, RuleInfo};
 pub use finding::{Finding, Severity};
+pub use lint::{Allowed, Decision, FileLint, lint_script};
+pub use options::{DEFAULT_POSTGRES_VERSION, LintOptions, UnknownRule};
+pub use position::LineIndex;
 pub use tier::RiskTier;

@@ -14,5 +14,6 @@ CREATE TABLE IF NOT EXISTS {table} (
     previous_checksum text,
     accept_reason     text,
     accepted_by       text,
-    accepted_at       timestamptz
+    accepted_at       timestamptz,
+    lint_override     text
 );

@@ -39,6 +39,7 @@ pub static POSTGRES: Dialect = Dialect {
     name: "postgres",
     placeholder: Placeholder::Dollar,
     syntax: Syntax::POSTGRES,
+    lintable: true,
     history_schema: "SELECT COALESCE((SELECT n.nspname::text FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(quote_ident($1))), \
          current_schema()::text, 'public')",

@@ -14,5 +14,6 @@ CREATE TABLE IF NOT EXISTS {table} (
     previous_checksum TEXT,
     accept_reason     TEXT,
     accepted_by       TEXT,
-    accepted_at       TEXT
+    accepted_at       TEXT,
+    lint_override     TEXT
 );

@@ -44,6 +44,7 @@ pub static SQLITE: Dialect = Dialect {
     name: "sqlite",
     placeholder: Placeholder::QuestionMark,
     syntax: Syntax::SQLITE,
+    lintable: false,
     history_schema: "SELECT COALESCE((SELECT schema FROM pragma_table_list \
          WHERE name = $1 AND type = 'table' ORDER BY schema <> 'main' LIMIT 1), 'main')",
     schema_exists: "SELECT 1 FROM pragma_database_list WHERE name = $1",

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::database_url::{DatabaseUrl, UrlError};
 use crate::interpolate::interpolate;
+use crate::lint::{LintSection, LintSettings, Preflight, Reversibility};
 use crate::migrator::Options;
 
 /// The default name of the config file.
@@ -31,6 +32,9 @@ pub struct ConfigFile {
     /// `[history]`
     #[serde(default)]
     pub history: HistorySection,
+    /// `[lint]`
+    #[serde(default)]
+    pub lint: LintSection,
 }
 
 /// `[database]`
@@ -281,11 +285,52 @@ pub fn resolve(
         .out_of_order
         .or(file.migrations.out_of_order)
         .unwrap_or_default();
+    options.lint = lint_settings(&file.lint).map_err(|(key, message)| value_error(key, message))?;
     Ok(Settings {
         database,
         database_source,
         migrations_dir,
         options,
+    })
+}
+
+/// `[lint]`, checked: rule ids must exist and the version must read.
+fn lint_settings(section: &LintSection) -> Result<LintSettings, (&'static str, String)> {
+    let check = |key: &'static str, ids: &[String]| -> Result<(), (&'static str, String)> {
+        match ids
+            .iter()
+            .find(|id| plover_lint::catalog::find(id).is_none())
+        {
+            Some(id) => Err((
+                key,
+                format!("no lint rule is called `{id}`; `plover lint --list-rules` lists them"),
+            )),
+            None => Ok(()),
+        }
+    };
+    check("lint.select", section.select.as_deref().unwrap_or_default())?;
+    check("lint.ignore", &section.ignore)?;
+    let postgres_version = section
+        .postgres_version
+        .as_ref()
+        .map(|v| v.to_version())
+        .transpose()
+        .map_err(|m| ("lint.postgres_version", m))?;
+    Ok(LintSettings {
+        select: section.select.clone(),
+        ignore: section.ignore.clone(),
+        postgres_version,
+        preflight: if section.preflight == Some(false) {
+            Preflight::Off
+        } else {
+            Preflight::On
+        },
+        reversibility: if section.require_reversible == Some(true) {
+            Reversibility::Required
+        } else {
+            Reversibility::Optional
+        },
+        ..LintSettings::default()
     })
 }
 

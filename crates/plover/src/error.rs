@@ -62,6 +62,9 @@ pub enum Error {
         /// Migrations this run applied before the failure.
         applied: Vec<Version>,
     },
+    /// A lint rule named in the settings that does not exist.
+    #[error(transparent)]
+    UnknownRule(#[from] plover_lint::UnknownRule),
     /// A history row Plover cannot read.
     #[error("the history table {table} has a row Plover cannot read: {detail}")]
     CorruptHistory {

@@ -26,6 +26,7 @@ pub mod database_url;
 pub mod directory;
 mod error;
 mod interpolate;
+pub mod lint;
 pub mod migrator;
 mod observer;
 pub mod scaffold;

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Access, engine_failure, open};
+use super::{Access, CommandFlags, engine_failure, open};
 use crate::args::{AcceptArgs, Global};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
@@ -15,7 +15,7 @@ pub async fn run(global: &Global, args: &AcceptArgs, output: &mut Output) -> Res
             "--reason must say why; it is recorded in the history table",
         ));
     }
-    let mut session = open(global, false, Access::Write, output).await?;
+    let mut session = open(global, CommandFlags::default(), Access::Write, output).await?;
     let result = {
         let mut progress = Progress::new(output);
         session

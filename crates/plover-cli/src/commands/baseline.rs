@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Access, engine_failure, open};
+use super::{Access, CommandFlags, engine_failure, open};
 use crate::args::{BaselineArgs, Global};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
@@ -13,7 +13,7 @@ pub async fn run(
     args: &BaselineArgs,
     output: &mut Output,
 ) -> Result<Exit, Failure> {
-    let mut session = open(global, false, Access::Write, output).await?;
+    let mut session = open(global, CommandFlags::default(), Access::Write, output).await?;
     let result = {
         let mut progress = Progress::new(output);
         session

@@ -6,7 +6,7 @@ use plover::DownTarget;
 use serde_json::json;
 
 use super::up::print_plan;
-use super::{Access, connect_as, engine_failure, open};
+use super::{Access, CommandFlags, connect_as, engine_failure, open};
 use crate::args::{DownArgs, Global};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
@@ -18,7 +18,7 @@ pub async fn run(global: &Global, args: &DownArgs, output: &mut Output) -> Resul
         (None, steps) => DownTarget::Steps(steps.unwrap_or(1)),
     };
     // As for `up`: planned on a read-only connection, written only when there is work.
-    let mut session = open(global, false, Access::Read, output).await?;
+    let mut session = open(global, CommandFlags::default(), Access::Read, output).await?;
     let plan = session
         .migrator
         .plan_down(session.db.as_mut(), target)

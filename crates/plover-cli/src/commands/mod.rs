@@ -4,6 +4,8 @@ mod accept;
 mod baseline;
 mod down;
 mod init;
+mod lint;
+pub use lint::summary as lint_summary;
 mod new;
 mod status;
 mod up;
@@ -18,6 +20,7 @@ use crate::args::{Cli, Command, Global};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
 use crate::settings;
+pub use crate::settings::CommandFlags;
 
 /// Runs the command and reports its outcome; returns the exit code.
 pub async fn run(cli: Cli) -> Exit {
@@ -31,6 +34,7 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Baseline(args) => baseline::run(&cli.global, &args, &mut output).await,
         Command::Accept(args) => accept::run(&cli.global, &args, &mut output).await,
         Command::Verify => verify::run(&cli.global, &mut output).await,
+        Command::Lint(args) => lint::run(&cli.global, &args, &mut output).await,
     };
     match result {
         Ok(exit) => exit,
@@ -61,11 +65,11 @@ pub struct Session {
 /// mistake in them is reported without waiting for a database.
 pub async fn open(
     global: &Global,
-    allow_out_of_order: bool,
+    flags: CommandFlags,
     access: Access,
     output: &mut Output,
 ) -> Result<Session, Failure> {
-    let settings = settings::load(global, allow_out_of_order)?;
+    let settings = settings::load(global, flags)?;
     output.hide(settings.database.passwords());
     let migrator = Migrator::from_directory(&settings.migrations_dir, settings.options.clone())
         .map_err(engine_failure)?;

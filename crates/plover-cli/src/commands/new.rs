@@ -11,7 +11,7 @@ use crate::output::{Failure, Output};
 use crate::settings;
 
 pub fn run(global: &Global, args: &NewArgs, output: &Output) -> Result<Exit, Failure> {
-    let settings = settings::load(global, false)?;
+    let settings = settings::load(global, settings::CommandFlags::default())?;
     let style = match (args.timestamp, args.sequential) {
         (true, _) => VersionStyle::Timestamp,
         (_, true) => VersionStyle::Sequential,

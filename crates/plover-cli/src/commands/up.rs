@@ -6,7 +6,7 @@ use plover::core::TransactionMode;
 use plover::migrator::Plan;
 use serde_json::json;
 
-use super::{Access, Session, connect_as, engine_failure, open};
+use super::{Access, CommandFlags, Session, connect_as, engine_failure, open};
 use crate::args::{Global, UpArgs};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
@@ -15,7 +15,16 @@ use crate::progress::{Progress, millis};
 pub async fn run(global: &Global, args: &UpArgs, output: &mut Output) -> Result<Exit, Failure> {
     // Planned on a read-only connection first: a dry run, a refusal or nothing to do then
     // writes nothing (not even a new SQLite file).
-    let mut session = open(global, args.allow_out_of_order, Access::Read, output).await?;
+    let mut session = open(
+        global,
+        CommandFlags {
+            allow_out_of_order: args.allow_out_of_order,
+            force: args.force,
+        },
+        Access::Read,
+        output,
+    )
+    .await?;
     let plan = session
         .migrator
         .plan_up(session.db.as_mut(), args.to)

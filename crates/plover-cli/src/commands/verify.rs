@@ -2,13 +2,13 @@
 
 use serde_json::json;
 
-use super::{Access, engine_failure, open};
+use super::{Access, CommandFlags, engine_failure, open};
 use crate::args::Global;
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
 
 pub async fn run(global: &Global, output: &mut Output) -> Result<Exit, Failure> {
-    let mut session = open(global, false, Access::Read, output).await?;
+    let mut session = open(global, CommandFlags::default(), Access::Read, output).await?;
     let report = session
         .migrator
         .verify(session.db.as_mut())

@@ -110,6 +110,22 @@ pub enum Problem {
         /// Statements in the file now.
         now: usize,
     },
+    /// Lint errors in a pending migration (the preflight of `up`).
+    LintErrors {
+        /// The version.
+        version: Version,
+        /// The file.
+        path: String,
+        /// Each error as `line:column rule: message`.
+        findings: Vec<String>,
+    },
+    /// A pending migration without a down script, when down scripts are required.
+    NotReversible {
+        /// The version.
+        version: Version,
+        /// The up script.
+        path: String,
+    },
     /// A script that cannot run as written.
     Script(BodyError),
 }
@@ -129,7 +145,9 @@ impl Problem {
             | Problem::NotApplied { version }
             | Problem::NothingToAccept { version }
             | Problem::CannotResumeWith { version, .. }
-            | Problem::StatementCountChanged { version, .. } => Some(*version),
+            | Problem::StatementCountChanged { version, .. }
+            | Problem::LintErrors { version, .. }
+            | Problem::NotReversible { version, .. } => Some(*version),
             Problem::HistoryNotEmpty { .. } | Problem::Script(_) => None,
         }
     }
@@ -190,6 +208,21 @@ impl Problem {
             } => format!(
                 "{path} stopped part way when it had {recorded} statement(s), but Plover now reads {now}"
             ),
+            Problem::LintErrors { path, findings, .. } => {
+                let noun = if findings.len() == 1 {
+                    "error"
+                } else {
+                    "errors"
+                };
+                format!(
+                    "{path} has {} lint {noun}: {}",
+                    findings.len(),
+                    findings.join("; ")
+                )
+            }
+            Problem::NotReversible { path, .. } => {
+                format!("{path} has no down script, and lint.require_reversible is set")
+            }
             Problem::Script(error) => error.to_string(),
         }
     }
@@ -239,6 +272,10 @@ impl Problem {
                 "finish it with the Plover version that started it, or, if the statements already \
                  done are still the first ones, record the new count with `plover accept {version} --reason \"...\"`"
             ),
+            Problem::LintErrors { .. } => "make it safe (`plover lint` shows each recipe), accept a finding in the file's \
+                 header with `-- plover:allow RULE reason`, or run anyway with `plover up --force` (recorded in the history)"
+                .to_owned(),
+            Problem::NotReversible { .. } => "write its down script beside it".to_owned(),
             Problem::Script(_) => "fix the file; nothing was run".to_owned(),
         }
     }

@@ -1,4 +1,5 @@
-//! Header directives: `-- plover:no-transaction` in the comments before the first statement.
+//! Header directives in the comments before the first statement: `-- plover:no-transaction`
+//! and `-- plover:allow RULE reason`.
 
 use crate::sql::lexer::{Syntax, TokenKind, tokenize};
 
@@ -20,6 +21,19 @@ pub enum TransactionMode {
 pub struct Directives {
     /// How the script runs.
     pub transaction: TransactionMode,
+    /// Lint rules the file may break, each with its reason.
+    pub allow: Vec<Allow>,
+}
+
+/// `-- plover:allow RULE reason`: the file knowingly breaks a lint rule.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Allow {
+    /// The rule's id.
+    pub rule: String,
+    /// Why, as written.
+    pub reason: String,
+    /// The 1-based line of the comment.
+    pub line: usize,
 }
 
 const PREFIX: &str = "plover:";
@@ -30,6 +44,7 @@ const PREFIX: &str = "plover:";
 pub fn parse(path: &str, text: &str) -> Result<Directives, SourceError> {
     let mut directives = Directives {
         transaction: TransactionMode::Single,
+        allow: Vec::new(),
     };
     // Most files mention no directive at all: no need to lex them here.
     if !text.contains(PREFIX) {
@@ -57,9 +72,12 @@ pub fn parse(path: &str, text: &str) -> Result<Directives, SourceError> {
                 line,
             });
         }
-        match directive {
-            "no-transaction" => directives.transaction = TransactionMode::None,
-            other => {
+        match directive.split_once(char::is_whitespace) {
+            _ if directive == "no-transaction" => directives.transaction = TransactionMode::None,
+            Some(("allow", rest)) => directives.allow.push(allow(path, line, rest)?),
+            _ if directive == "allow" => directives.allow.push(allow(path, line, "")?),
+            _ => {
+                let other = directive;
                 return Err(SourceError::UnknownDirective {
                     path: path.to_owned(),
                     line,
@@ -69,6 +87,24 @@ pub fn parse(path: &str, text: &str) -> Result<Directives, SourceError> {
         }
     }
     Ok(directives)
+}
+
+fn allow(path: &str, line: usize, rest: &str) -> Result<Allow, SourceError> {
+    let (rule, reason) = rest
+        .trim()
+        .split_once(char::is_whitespace)
+        .unwrap_or((rest.trim(), ""));
+    if rule.is_empty() || reason.trim().is_empty() {
+        return Err(SourceError::AllowWithoutReason {
+            path: path.to_owned(),
+            line,
+        });
+    }
+    Ok(Allow {
+        rule: rule.to_owned(),
+        reason: reason.trim().to_owned(),
+        line,
+    })
 }
 
 #[cfg(test)]
@@ -94,12 +130,27 @@ mod tests {
         let typo = parse("f.sql", "\n--plover:no-transactoin\nSELECT 1;").unwrap_err();
         assert_eq!(
             typo.to_string(),
-            "f.sql:2: unknown directive `plover:no-transactoin`; the only directive is `-- plover:no-transaction`"
+            "f.sql:2: unknown directive `plover:no-transactoin`; the directives are `-- plover:no-transaction` and `-- plover:allow RULE reason`"
         );
         let late = parse("f.sql", "SELECT 1;\n-- plover:no-transaction\n").unwrap_err();
         assert!(
             late.to_string()
                 .starts_with("f.sql:2: `-- plover:` directives belong in the header")
+        );
+    }
+
+    #[test]
+    fn allows_need_a_rule_and_a_reason() {
+        let text = "-- plover:allow ban-drop-column the app stopped reading it in v42\nALTER TABLE t DROP COLUMN c;";
+        let allow = &parse("f.sql", text).unwrap().allow[0];
+        assert_eq!(
+            (allow.rule.as_str(), allow.reason.as_str(), allow.line),
+            ("ban-drop-column", "the app stopped reading it in v42", 1)
+        );
+        let missing = parse("f.sql", "-- plover:allow ban-drop-column\nSELECT 1;").unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "f.sql:1: `-- plover:allow` needs a rule and a reason: `-- plover:allow RULE why it is safe here`"
         );
     }
 

@@ -48,7 +48,7 @@ pub enum SourceError {
     },
     /// A `-- plover:` directive Plover does not know.
     #[error(
-        "{path}:{line}: unknown directive `plover:{directive}`; the only directive is `-- plover:no-transaction`"
+        "{path}:{line}: unknown directive `plover:{directive}`; the directives are `-- plover:no-transaction` and `-- plover:allow RULE reason`"
     )]
     UnknownDirective {
         /// The file.
@@ -57,6 +57,16 @@ pub enum SourceError {
         line: usize,
         /// The directive as written.
         directive: String,
+    },
+    /// A `-- plover:allow` without its rule or its reason.
+    #[error(
+        "{path}:{line}: `-- plover:allow` needs a rule and a reason: `-- plover:allow RULE why it is safe here`"
+    )]
+    AllowWithoutReason {
+        /// The file.
+        path: String,
+        /// The 1-based line.
+        line: usize,
     },
     /// A `-- plover:` directive after the first statement.
     #[error(

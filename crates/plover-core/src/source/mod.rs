@@ -15,7 +15,7 @@ pub mod name;
 
 use std::collections::BTreeMap;
 
-pub use directive::{Directives, TransactionMode};
+pub use directive::{Allow, Directives, TransactionMode};
 pub use error::{SourceError, SourceErrors};
 use name::{FileRole, classify_file, parse_stem};
 
@@ -253,8 +253,13 @@ fn attach_downs(
 }
 
 fn script(dir: &str, file: &SourceFile) -> Result<Script, SourceError> {
-    let path = display_path(dir, &file.path);
-    let sql = checksum::normalize(&file.contents).map_err(|source| SourceError::NotUtf8 {
+    script_from(display_path(dir, &file.path), &file.contents)
+}
+
+/// One SQL file on its own (not necessarily named like a migration), as `path`: normalised,
+/// checksummed, its directives read.
+pub fn script_from(path: String, contents: &[u8]) -> Result<Script, SourceError> {
+    let sql = checksum::normalize(contents).map_err(|source| SourceError::NotUtf8 {
         path: path.clone(),
         source,
     })?;
@@ -265,6 +270,7 @@ fn script(dir: &str, file: &SourceFile) -> Result<Script, SourceError> {
         sql,
         checksum,
         transaction: directives.transaction,
+        allow: directives.allow,
     })
 }
 

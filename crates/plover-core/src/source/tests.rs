@@ -122,7 +122,7 @@ fn bad_bytes_and_directives_name_the_file() {
     let errors = parse_migrations("m", &specs).unwrap_err().to_string();
     assert_eq!(
         errors,
-        "m/001_a.sql:1: unknown directive `plover:nope`; the only directive is `-- plover:no-transaction`\n\
+        "m/001_a.sql:1: unknown directive `plover:nope`; the directives are `-- plover:no-transaction` and `-- plover:allow RULE reason`\n\
          m/002_b.sql: not valid UTF-8 (byte 1)"
     );
 }

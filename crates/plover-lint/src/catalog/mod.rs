@@ -43,6 +43,8 @@ pub struct RuleInfo {
     pub safe_example: &'static str,
     /// Where the check lives.
     pub origin: Origin,
+    /// The first PostgreSQL version (`server_version_num`) the rule applies to; 0 for all.
+    pub min_postgres: u32,
 }
 
 /// Every rule, squawk's first, sorted by id within each origin.

@@ -45,6 +45,7 @@ impl Migrator {
                     state: AppliedState::Baseline,
                     statements: 0,
                     applied_by: &self.options.applied_by,
+                    lint_override: None,
                 })
             })
             .collect();
@@ -113,6 +114,7 @@ impl Migrator {
                     state: AppliedState::Applied,
                     statements,
                     applied_by: by,
+                    lint_override: None,
                 };
                 let (sql, params) = history.rebless(&row, reason);
                 let report = AcceptReport {

@@ -14,8 +14,8 @@ const SELECT_SCRIPT: &str = "SELECT script FROM {table} WHERE version = $1";
 
 /// A new row; `execution_ms` is measured by the database, in the migration's transaction.
 const INSERT: &str = "INSERT INTO {table} \
-     (version, name, checksum, script, status, statements_done, statements_total, applied_by, execution_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {elapsed_ms})";
+     (version, name, checksum, script, status, statements_done, statements_total, applied_by, lint_override, execution_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, {elapsed_ms})";
 
 /// Progress of a no-transaction migration, committed with the statement it counts.
 const PROGRESS: &str = "UPDATE {table} SET statements_done = $2, status = $3, statements_total = $4, \
@@ -62,6 +62,8 @@ pub struct NewRow<'a> {
     pub statements: usize,
     /// Who applied it.
     pub applied_by: &'a str,
+    /// The lint errors `--force` overrode, if any.
+    pub lint_override: Option<&'a str>,
 }
 
 impl History {
@@ -218,6 +220,7 @@ impl History {
             Value::Int(done as i64),
             Value::Int(total as i64),
             row.applied_by.into(),
+            row.lint_override.into(),
         ];
         (self.sql(INSERT), params)
     }

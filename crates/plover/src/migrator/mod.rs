@@ -5,6 +5,7 @@ mod history;
 mod lock;
 mod options;
 mod planning;
+mod preflight;
 mod report;
 mod resume;
 mod revert;
@@ -83,7 +84,7 @@ impl Migrator {
             .map_err(Error::database("looking up the lock holder"))?;
         Ok(StatusReport {
             history_table: history.table.plain(),
-            migrations: self.statuses(&entries),
+            migrations: self.with_tiers(db, &entries, self.statuses(&entries))?,
             lock_holder,
         })
     }
@@ -93,6 +94,31 @@ impl Migrator {
             target,
             out_of_order: self.options.out_of_order,
         }
+    }
+
+    /// Adds each pending migration's risk tier, where the linter applies.
+    fn with_tiers(
+        &self,
+        db: &dyn Driver,
+        entries: &[Entry<'_>],
+        mut statuses: Vec<MigrationStatus>,
+    ) -> Result<Vec<MigrationStatus>, Error> {
+        if !db.dialect().lintable {
+            return Ok(statuses);
+        }
+        let options = self.options.lint.options(Some(db.server_version()));
+        for (status, entry) in statuses.iter_mut().zip(entries) {
+            if let (plover_core::status::State::Pending, Some(migration)) =
+                (entry.state, entry.migration)
+            {
+                let lint = crate::lint::lint_script(&migration.up, &options)?;
+                status.tier = Some(report::Tier {
+                    tier: lint.tier,
+                    decided_by: lint.decided_by,
+                });
+            }
+        }
+        Ok(statuses)
     }
 
     fn statuses(&self, entries: &[Entry<'_>]) -> Vec<MigrationStatus> {
@@ -111,6 +137,22 @@ impl Migrator {
                 ..MigrationStatus::from(entry)
             })
             .collect()
+    }
+
+    /// The plan of `up` after its preflight: what a real run would do, or why it refuses.
+    async fn checked_plan(
+        &self,
+        db: &mut dyn Driver,
+        history: &History,
+        target: Option<Version>,
+    ) -> Result<Vec<Version>, Error> {
+        let applied = history.list(db).await?;
+        let entries = status(&self.migrations, &applied);
+        let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
+        prepare_up(db, &planned)?;
+        let lints = preflight::lint(db, &planned, &self.options.lint)?;
+        preflight::check(&planned, &lints, &self.options.lint)?;
+        Ok(planned.iter().map(|p| p.migration.version).collect())
     }
 
     /// What `up` would do, without taking the lock or changing anything.
@@ -133,10 +175,17 @@ impl Migrator {
         let entries = status(&self.migrations, &applied);
         let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
         let bodies = prepare_up(db, &planned)?;
+        let lints = preflight::lint(db, &planned, &self.options.lint)?;
         let steps = planned
             .iter()
             .zip(&bodies)
-            .map(|(p, body)| planned_step(p.migration, &p.migration.up, body, p.resume))
+            .map(|(p, body)| {
+                let step = planned_step(p.migration, &p.migration.up, body, p.resume);
+                match lints.files.get(&p.migration.version) {
+                    Some(lint) => step.with_lint(lint),
+                    None => step,
+                }
+            })
             .collect();
         Ok(Plan {
             history_table: history.table.plain(),
@@ -158,12 +207,7 @@ impl Migrator {
         let history = History::locate(db, &self.options).await?;
         // Planned first without the lock: a refusal, or a run with nothing to do, then takes no
         // lock and changes nothing. With work to do, the plan is made again under the lock.
-        if self
-            .plan_up_at(db, &history, target)
-            .await?
-            .steps
-            .is_empty()
-        {
+        if self.checked_plan(db, &history, target).await?.is_empty() {
             observer.on_event(&Event::Planned { count: 0 });
             return Ok(RunReport::default());
         }
@@ -187,10 +231,13 @@ impl Migrator {
         let entries = status(&self.migrations, &applied);
         let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
         let bodies = prepare_up(db, &planned)?;
+        let lints = preflight::lint(db, &planned, &self.options.lint)?;
+        let overrides = preflight::check(&planned, &lints, &self.options.lint)?;
         // Only a run with work to do creates the history table: a refusal changes nothing.
         if !planned.is_empty() {
             history.ensure(db).await?;
         }
+        preflight::report(&lints, &self.options.lint, observer);
         observer.on_event(&Event::Planned {
             count: planned.len(),
         });
@@ -203,6 +250,7 @@ impl Migrator {
             lock,
             renewed: Instant::now(),
             session_changed: false,
+            overrides: &overrides,
         };
         for (index, (step, body)) in planned.iter().zip(&bodies).enumerate() {
             let migration = step.migration;
@@ -311,6 +359,7 @@ impl Migrator {
             lock,
             renewed: Instant::now(),
             session_changed: false,
+            overrides: &preflight::Overrides::new(),
         };
         for (index, (migration, body)) in chosen.iter().zip(&bodies).enumerate() {
             let (version, name) = (migration.version, migration.name.clone());

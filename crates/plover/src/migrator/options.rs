@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use plover_core::plan::OutOfOrder;
 
+use crate::lint::LintSettings;
+
 /// Options of a [`Migrator`](super::Migrator).
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -19,6 +21,8 @@ pub struct Options {
     pub applied_by: String,
     /// This machine's name, recorded with the lock.
     pub host: String,
+    /// How `up` lints before it runs.
+    pub lint: LintSettings,
 }
 
 /// The history table's default name.
@@ -35,6 +39,7 @@ impl Default for Options {
             out_of_order: OutOfOrder::Refuse,
             applied_by: format!("{user}@{host}"),
             host,
+            lint: LintSettings::default(),
         }
     }
 }

@@ -106,6 +106,8 @@ pub fn planned_step(
         statements: body.statements.len(),
         resume_after: resume.map(|r| r.done),
         self_wrapped: body.self_wrapped,
+        tier: None,
+        findings: Vec::new(),
     }
 }
 

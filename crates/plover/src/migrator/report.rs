@@ -59,6 +59,8 @@ pub struct MigrationStatus {
     pub baseline: bool,
     /// Pending below the highest applied version, which `up` refuses unless allowed.
     pub out_of_order: bool,
+    /// For a pending migration on PostgreSQL: how risky it is.
+    pub tier: Option<Tier>,
 }
 
 impl From<&Entry<'_>> for MigrationStatus {
@@ -80,6 +82,7 @@ impl From<&Entry<'_>> for MigrationStatus {
             statements_total: total,
             baseline: applied.is_some_and(|a| a.state == AppliedState::Baseline),
             out_of_order: false,
+            tier: None,
         }
     }
 }
@@ -101,6 +104,33 @@ pub struct PlannedStep {
     pub resume_after: Option<usize>,
     /// Whether the file wraps itself in `BEGIN; ... COMMIT;`.
     pub self_wrapped: bool,
+    /// How risky it is (PostgreSQL), and the statement that decided it.
+    pub tier: Option<Tier>,
+    /// What the preflight lint says of it (PostgreSQL).
+    pub findings: Vec<crate::lint::Finding>,
+}
+
+/// A migration's risk tier and the statement that decided it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tier {
+    /// The tier.
+    pub tier: crate::lint::RiskTier,
+    /// The statement that decided it.
+    pub decided_by: Option<crate::lint::Decision>,
+}
+
+impl PlannedStep {
+    /// The step with what linting its script found.
+    pub fn with_lint(self, lint: &crate::lint::FileLint) -> Self {
+        PlannedStep {
+            tier: Some(Tier {
+                tier: lint.tier,
+                decided_by: lint.decided_by.clone(),
+            }),
+            findings: lint.findings.clone(),
+            ..self
+        }
+    }
 }
 
 /// `up --dry-run` and `down --dry-run`: what would run, in order.

@@ -26,6 +26,8 @@ pub struct Run<'a> {
     pub renewed: Instant,
     /// Whether the last migration changed session settings (`SET`, `PRAGMA`).
     pub session_changed: bool,
+    /// Lint errors overridden with `--force`, per migration, for its history row.
+    pub overrides: &'a super::preflight::Overrides,
 }
 
 /// How often a long run tells other runners that it is alive (leases that expire need it).
@@ -134,6 +136,7 @@ impl Run<'_> {
             state,
             statements,
             applied_by: self.applied_by,
+            lint_override: self.overrides.get(&migration.version).map(String::as_str),
         }
     }
 

@@ -1,0 +1,265 @@
+//! Linting one migration script: squawk's rules and Plover's on one parse, positions,
+//! `-- plover:allow` comments, and the migration's risk tier.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use plover_core::{Script, TransactionMode};
+use serde::Serialize;
+use squawk_syntax::ast::{self, AstNode};
+use squawk_syntax::{Parse, SourceFile};
+
+use crate::options::{LintOptions, UnknownRule};
+use crate::position::LineIndex;
+use crate::rules::{self, Context, Hit, node_range};
+use crate::{Finding, RiskTier, catalog};
+
+/// What the linter says about one script.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileLint {
+    /// The file.
+    pub path: String,
+    /// Findings of the enabled rules that the file does not allow, in file order.
+    pub findings: Vec<Finding>,
+    /// Findings the file allows with `-- plover:allow RULE reason`.
+    pub allowed: Vec<Allowed>,
+    /// How risky the migration is.
+    pub tier: RiskTier,
+    /// The statement that decided the tier.
+    pub decided_by: Option<Decision>,
+}
+
+/// A finding the file allows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Allowed {
+    /// The rule.
+    pub rule: &'static str,
+    /// Where the finding is.
+    pub line: usize,
+    /// The reason the file gives.
+    pub reason: String,
+}
+
+/// The statement that decided a migration's tier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    /// Its 1-based line.
+    pub line: usize,
+    /// Its first line, shortened.
+    pub statement: String,
+    /// The rule that raised it, when a rule did.
+    pub rule: Option<&'static str>,
+}
+
+/// Findings of parse errors: squawk's parser could not read part of the file.
+const UNPARSED: &str = "unparsed-sql";
+/// Findings of `-- plover:allow` naming a rule that does not exist.
+const UNKNOWN_ALLOW: &str = "unknown-allowed-rule";
+
+/// Lints `script` for PostgreSQL.
+pub fn lint_script(script: &Script, options: &LintOptions) -> Result<FileLint, UnknownRule> {
+    let enabled = options.enabled()?;
+    let text = script.sql.as_str();
+    let parse = SourceFile::parse(text);
+    // Every default rule runs, enabled or not: a migration's tier must not depend on what
+    // its author chose to silence.
+    let run: BTreeSet<&str> = catalog::all()
+        .filter(|r| r.default_on)
+        .map(|r| r.id)
+        .chain(enabled.iter().copied())
+        .collect();
+    let mut hits = squawk_hits(&parse, script, options, &run);
+    let context = Context {
+        parse: &parse,
+        postgres_version: options.postgres_version,
+    };
+    for (id, check) in rules::CHECKS {
+        if run.contains(id) {
+            hits.extend(check(&context));
+        }
+    }
+    hits.extend(parse.errors().iter().map(|e| Hit {
+        rule: UNPARSED,
+        range: usize::from(e.range().start())..usize::from(e.range().end()),
+        message: format!(
+            "squawk's PostgreSQL parser could not read this ({}); its checks of it are incomplete",
+            e.message()
+        ),
+    }));
+    hits.extend(unknown_allows(script));
+    let index = LineIndex::new(text);
+    let (tier, decided_by) = tier(&parse, &hits, &index);
+    let (findings, allowed) = sort_out(script, hits, &enabled, &index);
+    Ok(FileLint {
+        path: script.path.clone(),
+        findings,
+        allowed,
+        tier,
+        decided_by,
+    })
+}
+
+fn squawk_hits(
+    parse: &Parse<SourceFile>,
+    script: &Script,
+    options: &LintOptions,
+    run: &BTreeSet<&str>,
+) -> Vec<Hit> {
+    let rules: Vec<squawk_linter::Rule> = run
+        .iter()
+        .filter(|id| catalog::find(id).is_some_and(|r| r.origin == catalog::Origin::Squawk))
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    let mut linter = squawk_linter::Linter::from(rules);
+    let version = options.postgres_version;
+    if let Ok(parsed) = format!("{}.{}", version / 10_000, version % 10_000).parse() {
+        linter.settings.pg_version = parsed;
+    }
+    // Plover runs a migration in one transaction unless it says otherwise.
+    linter.settings.assume_in_transaction = script.transaction == TransactionMode::Single;
+    linter
+        .lint(parse, &script.sql)
+        .into_iter()
+        .filter_map(|violation| {
+            let rule = catalog::find(&violation.code.to_string())?.id;
+            let range =
+                usize::from(violation.text_range.start())..usize::from(violation.text_range.end());
+            Some(Hit {
+                rule,
+                range,
+                message: violation.message,
+            })
+        })
+        .collect()
+}
+
+fn unknown_allows(script: &Script) -> Vec<Hit> {
+    script
+        .allow
+        .iter()
+        .filter(|allow| catalog::find(&allow.rule).is_none())
+        .map(|allow| {
+            let start = line_start(&script.sql, allow.line);
+            Hit {
+                rule: UNKNOWN_ALLOW,
+                range: start..start,
+                message: format!(
+                    "`-- plover:allow {}` names no rule; `plover lint --list-rules` lists them",
+                    allow.rule
+                ),
+            }
+        })
+        .collect()
+}
+
+fn line_start(text: &str, line: usize) -> usize {
+    text.split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum()
+}
+
+/// Splits hits into findings to report and findings the file allows.
+fn sort_out(
+    script: &Script,
+    hits: Vec<Hit>,
+    enabled: &BTreeSet<&str>,
+    index: &LineIndex<'_>,
+) -> (Vec<Finding>, Vec<Allowed>) {
+    let always = [UNPARSED, UNKNOWN_ALLOW];
+    let mut findings = Vec::new();
+    let mut allowed = Vec::new();
+    for hit in hits {
+        if !enabled.contains(hit.rule) && !always.contains(&hit.rule) {
+            continue;
+        }
+        let (line, column) = index.position(hit.range.start);
+        if let Some(allow) = script.allow.iter().find(|a| a.rule == hit.rule) {
+            allowed.push(Allowed {
+                rule: hit.rule,
+                line,
+                reason: allow.reason.clone(),
+            });
+            continue;
+        }
+        let info = catalog::find(hit.rule);
+        findings.push(Finding {
+            rule: hit.rule,
+            severity: info.map_or(crate::Severity::Warning, |r| r.severity),
+            path: script.path.clone(),
+            line,
+            column,
+            start: hit.range.start,
+            end: hit.range.end,
+            message: hit.message,
+            recipe: info.map_or_else(String::new, |r| r.recipe.to_owned()),
+        });
+    }
+    findings.sort_by(|a, b| (a.start, a.rule).cmp(&(b.start, b.rule)));
+    findings.dedup_by(|a, b| a.start == b.start && a.rule == b.rule);
+    (findings, allowed)
+}
+
+/// The riskiest statement: by what it is, or by the rules it breaks.
+fn tier(
+    parse: &Parse<SourceFile>,
+    hits: &[Hit],
+    index: &LineIndex<'_>,
+) -> (RiskTier, Option<Decision>) {
+    let mut best = (RiskTier::Additive, None);
+    for stmt in parse.tree().stmts() {
+        let range = node_range(stmt.syntax());
+        let by_rule = hits
+            .iter()
+            .filter(|h| range.contains(&h.range.start))
+            .filter_map(|h| catalog::find(h.rule).map(|r| (r.tier, Some(r.id))))
+            .max();
+        let (tier, rule) = by_rule
+            .into_iter()
+            .chain([(base_tier(&stmt), None)])
+            .max()
+            .unwrap_or((RiskTier::Additive, None));
+        if best.1.is_none() || tier > best.0 {
+            best = (tier, Some(decision(&range, rule, index)));
+        }
+    }
+    best
+}
+
+fn decision(range: &Range<usize>, rule: Option<&'static str>, index: &LineIndex<'_>) -> Decision {
+    let (line, _) = index.position(range.start);
+    let first_line = index.line_text(line).trim();
+    let statement: String = first_line.chars().take(80).collect();
+    Decision {
+        line,
+        statement,
+        rule,
+    }
+}
+
+/// What a statement is, before any rule looks at it.
+fn base_tier(stmt: &ast::Stmt) -> RiskTier {
+    if let ast::Stmt::AlterTable(alter) = stmt {
+        let only_adds = alter
+            .actions()
+            .all(|a| matches!(a, ast::AlterTableAction::AddColumn(_)));
+        return if only_adds {
+            RiskTier::Additive
+        } else {
+            RiskTier::Reversible
+        };
+    }
+    // Statement kinds are many; their names say enough.
+    let kind = format!("{:?}", stmt.syntax().kind());
+    match kind.as_str() {
+        "DROP_TABLE" | "DROP_DATABASE" | "DROP_SCHEMA" | "TRUNCATE" | "DELETE" => {
+            RiskTier::Irreversible
+        }
+        k if k.starts_with("DROP_") => RiskTier::Destructive,
+        k if k.starts_with("CREATE_") => RiskTier::Additive,
+        "INSERT" | "SELECT" | "SET" | "RESET" | "BEGIN" | "COMMIT" | "COMMENT_ON" | "VALUES" => {
+            RiskTier::Additive
+        }
+        _ => RiskTier::Reversible,
+    }
+}

@@ -1,0 +1,109 @@
+//! Linting whole files: positions, allow comments, dollar-quoted bodies, tiers.
+
+use plover_core::source::{SourceFile, parse_migrations};
+use plover_lint::{FileLint, LintOptions, RiskTier, lint_script};
+
+/// Lints with the default rules but `require-lock-timeout`, which most files here would
+/// trip and which has a test of its own.
+fn lint(sql: &str) -> FileLint {
+    lint_with(
+        sql,
+        LintOptions {
+            ignore: vec!["require-lock-timeout".into()],
+            ..LintOptions::default()
+        },
+    )
+}
+
+fn lint_with(sql: &str, options: LintOptions) -> FileLint {
+    let files = [SourceFile {
+        path: "001_file.sql".into(),
+        contents: sql.as_bytes().to_vec(),
+    }];
+    let migrations = parse_migrations("m", &files).expect("file parses");
+    lint_script(&migrations[0].up, &options).expect("known rules")
+}
+
+fn rules(lint: &FileLint) -> Vec<(&'static str, usize, usize)> {
+    lint.findings
+        .iter()
+        .map(|f| (f.rule, f.line, f.column))
+        .collect()
+}
+
+#[test]
+fn positions_are_right_after_comments_and_in_multi_statement_files() {
+    let sql = "-- add an index\n/* a block\n   comment */\nCREATE TABLE t (id bigint);\n\n  CREATE INDEX t_id ON t (id);\nCREATE TABLE u (x bigint);\n    VACUUM FULL t;\n";
+    let lint = lint(sql);
+    assert_eq!(
+        rules(&lint),
+        [("ban-vacuum-full", 8, 5)],
+        "{:#?}",
+        lint.findings
+    );
+}
+
+#[test]
+fn dollar_quoted_bodies_that_mention_unsafe_statements_are_not_flagged() {
+    let sql = "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $body$\nBEGIN\n  EXECUTE 'VACUUM FULL t';\n  -- CREATE INDEX i ON t (x); DROP TABLE t;\n  RAISE NOTICE 'ALTER TABLE t DROP COLUMN c';\nEND;\n$body$;\n";
+    let lint = lint(sql);
+    assert!(lint.findings.is_empty(), "{:#?}", lint.findings);
+    assert_eq!(lint.tier, RiskTier::Additive);
+}
+
+#[test]
+fn allow_comments_move_findings_aside_with_their_reason() {
+    let sql = "-- plover:allow ban-vacuum-full maintenance window, table is tiny\nVACUUM FULL t;\n";
+    let lint = lint(sql);
+    assert!(lint.findings.is_empty(), "{:#?}", lint.findings);
+    assert_eq!(lint.allowed[0].rule, "ban-vacuum-full");
+    assert_eq!(lint.allowed[0].reason, "maintenance window, table is tiny");
+    assert_eq!(
+        lint.tier,
+        RiskTier::LockRisky,
+        "allowing a risk does not lower the tier"
+    );
+}
+
+#[test]
+fn tiers_name_the_statement_that_decided_them() {
+    let lint =
+        lint("CREATE TABLE a (id bigint);\nDROP TABLE b;\nALTER TABLE a ADD COLUMN c text;\n");
+    assert_eq!(lint.tier, RiskTier::Irreversible);
+    let decided = lint.decided_by.unwrap();
+    assert_eq!(
+        (decided.line, decided.statement.as_str()),
+        (2, "DROP TABLE b;")
+    );
+    assert_eq!(
+        self::lint("CREATE TABLE a (id bigint);\nALTER TABLE a ADD COLUMN c text;").tier,
+        RiskTier::Additive
+    );
+}
+
+#[test]
+fn a_lock_timeout_set_first_satisfies_require_lock_timeout() {
+    let without = lint_with(
+        "CREATE INDEX CONCURRENTLY t_x ON t (x);",
+        LintOptions::default(),
+    );
+    assert!(
+        without
+            .findings
+            .iter()
+            .any(|f| f.rule == "require-lock-timeout"),
+        "{:#?}",
+        without.findings
+    );
+    let with = lint_with(
+        "SET lock_timeout = '2s';\nALTER TABLE t ADD COLUMN c text;",
+        LintOptions::default(),
+    );
+    assert!(
+        with.findings
+            .iter()
+            .all(|f| f.rule != "require-lock-timeout"),
+        "{:#?}",
+        with.findings
+    );
+}

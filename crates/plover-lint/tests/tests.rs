@@ -1,0 +1,4 @@
+//! The rule corpus and the linter's behaviour on whole files.
+
+mod corpus;
+mod files;
