@@ -98,6 +98,9 @@ fn detail(m: &MigrationStatus) -> String {
     if m.out_of_order {
         return "out of order: below the highest applied version (see `plover up`)".to_owned();
     }
+    if let Some(tier) = &m.tier {
+        return tier_text(tier);
+    }
     let applied_at = m
         .applied_at
         .as_deref()
@@ -118,5 +121,13 @@ fn whole_seconds(timestamp: &str) -> String {
             format!("{seconds}{zone}")
         }
         None => timestamp.to_owned(),
+    }
+}
+
+/// `lock-risky (line 3: CREATE INDEX users_email ON users (email);)`.
+pub fn tier_text(tier: &plover::migrator::Tier) -> String {
+    match &tier.decided_by {
+        Some(d) => format!("{} (line {}: {})", tier.tier.as_str(), d.line, d.statement),
+        None => tier.tier.as_str().to_owned(),
     }
 }

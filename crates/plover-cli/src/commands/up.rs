@@ -123,5 +123,17 @@ pub fn print_plan(plan: &Plan, verb: &str, output: &Output) {
             "  {} {}  {}  ({} statement(s), {how}{resume})",
             step.version, step.name, step.path, step.statements
         ));
+        if let Some(tier) = &step.tier {
+            output.line(format!("      risk: {}", super::status::tier_text(tier)));
+        }
+        for finding in &step.findings {
+            output.line(format!(
+                "      {}[{}] line {}: {}",
+                finding.severity.as_str(),
+                finding.rule,
+                finding.line,
+                finding.message
+            ));
+        }
     }
 }

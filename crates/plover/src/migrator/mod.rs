@@ -29,7 +29,7 @@ use planning::{
 };
 pub use report::{
     AcceptReport, BaselineReport, Done, MigrationStatus, Plan, PlannedStep, RunReport,
-    StatusReport, VerifyReport,
+    StatusReport, Tier, VerifyReport,
 };
 use run::Run;
 
