@@ -3,8 +3,11 @@
 //! docs/lint.md, and of the table-driven corpus test (each unsafe example must be flagged by
 //! its rule, each safe example must not).
 
+mod markdown;
 mod plover;
 mod squawk;
+
+pub use markdown::rules_markdown;
 
 use serde::Serialize;
 
