@@ -4,5 +4,6 @@ mod bad_input;
 mod concurrency;
 mod crash;
 mod equivalence;
+mod lint;
 mod snapshots;
 mod support;
