@@ -29,6 +29,18 @@ const fn plover(
 /// Plover's rules, sorted by id.
 pub const RULES: &[RuleInfo] = &[
     plover(
+        "adding-exclusion-constraint",
+        Severity::Error,
+        RiskTier::LockRisky,
+        [
+            "An exclusion constraint added to an existing table.",
+            "Adding it takes an ACCESS EXCLUSIVE lock while PostgreSQL builds the constraint's index and checks every row against every other: reads and writes wait for all of it. Unlike CHECK and foreign keys, it cannot be added NOT VALID and validated later.",
+            "Declare exclusion constraints when the table is created. On an existing table, enforce the rule in a trigger (or in the application) until a maintenance window, or create the new table with the constraint, backfill it, and switch over with an online migration.",
+            "ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);",
+            "CREATE TABLE bookings (room int, during tstzrange, EXCLUDE USING gist (room WITH =, during WITH &&));",
+        ],
+    ),
+    plover(
         "ban-cluster",
         Severity::Error,
         RiskTier::LockRisky,

@@ -1,5 +1,6 @@
 //! Plover's own rules, on squawk's syntax tree: one file per rule.
 
+mod adding_exclusion_constraint;
 mod ban_cluster;
 mod ban_vacuum_full;
 mod prefer_jsonb;
@@ -37,6 +38,10 @@ type Check = fn(&Context<'_>) -> Vec<Hit>;
 
 /// Every Plover rule's id and check.
 pub const CHECKS: &[(&str, Check)] = &[
+    (
+        adding_exclusion_constraint::ID,
+        adding_exclusion_constraint::check,
+    ),
     (ban_cluster::ID, ban_cluster::check),
     (ban_vacuum_full::ID, ban_vacuum_full::check),
     (prefer_jsonb::ID, prefer_jsonb::check),
