@@ -36,17 +36,17 @@ pub fn check(context: &Context<'_>) -> Vec<Hit> {
             continue;
         }
         for action in alter.actions() {
-            if let ast::AlterTableAction::AddConstraint(add) = action {
-                if matches!(
+            if let ast::AlterTableAction::AddConstraint(add) = action
+                && matches!(
                     add.constraint(),
                     Some(ast::Constraint::ExcludeConstraint(_))
-                ) {
-                    hits.push(Hit {
+                )
+            {
+                hits.push(Hit {
                         rule: ID,
                         range: node_range(add.syntax()),
                         message: "adding an exclusion constraint builds its index and checks every row under an ACCESS EXCLUSIVE lock, and it cannot be added NOT VALID".to_owned(),
                     });
-                }
             }
         }
     }
