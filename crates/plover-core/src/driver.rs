@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 use crate::Dialect;
+use crate::schema::{Catalog, Scope};
 use crate::sql::QualifiedName;
 
 /// A bind parameter or a column value.
@@ -244,4 +245,7 @@ pub trait Driver: Send {
 
     /// Who holds the lock now, if anyone.
     async fn lock_holder(&mut self, lock: &LockRequest) -> Result<Option<LockHolder>, DriverError>;
+
+    /// Reads the schema objects in `scope` into the model, in a few catalog queries.
+    async fn introspect(&mut self, scope: &Scope) -> Result<Catalog, DriverError>;
 }

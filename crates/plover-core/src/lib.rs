@@ -36,6 +36,7 @@ pub mod history;
 pub mod migration;
 pub mod percent;
 pub mod plan;
+pub mod schema;
 pub mod source;
 pub mod sql;
 pub mod status;

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use plover_core::schema::{Catalog, Scope};
 use plover_core::{
     Dialect, Driver, DriverError, LockAttempt, LockHolder, LockRequest, Row, Step, Value,
 };
@@ -234,6 +235,10 @@ impl Driver for PostgresDriver {
                 row[3].as_str(),
             )
         }))
+    }
+
+    async fn introspect(&mut self, scope: &Scope) -> Result<Catalog, DriverError> {
+        crate::introspect::introspect(self, scope).await
     }
 }
 

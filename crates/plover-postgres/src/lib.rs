@@ -19,6 +19,7 @@
 mod connection;
 mod dialect;
 mod error;
+mod introspect;
 mod lock;
 mod pipeline;
 mod tls;

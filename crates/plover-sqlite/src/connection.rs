@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use plover_core::schema::{Catalog, Scope};
 use plover_core::sql::{Syntax, split};
 use plover_core::{
     Dialect, Driver, DriverError, ErrorKind, LockAttempt, LockHolder, LockRequest, Row, Step, Value,
@@ -248,6 +249,13 @@ impl Driver for SqliteDriver {
             .call(move |c| lease::holder(c, &request.table, &request.claimant))
             .await?
             .map_err(|e| from_sqlite(e, 0))
+    }
+
+    async fn introspect(&mut self, scope: &Scope) -> Result<Catalog, DriverError> {
+        let scope = scope.clone();
+        self.worker
+            .call(move |c| crate::introspect::introspect(c, &scope))
+            .await?
     }
 }
 
