@@ -67,3 +67,6 @@ mod sqlite {
 }
 
 mod tls;
+
+mod introspect_postgres;
+mod introspect_sqlite;
