@@ -5,6 +5,8 @@
 //! catalog or a change as readable DDL-like text.
 
 pub mod diff;
+#[cfg(test)]
+mod diff_tests;
 pub mod model;
 pub mod normalize;
 pub mod render;
