@@ -12,7 +12,8 @@ use plover::Version;
 /// directory. Exit codes: 0 success, 1 internal error, 2 usage, configuration or migration
 /// files, 3 database unreachable, 4 a migration's SQL failed, 5 refused (edited, missing,
 /// out-of-order or half-applied migrations, unsafe scripts), 6 lock not acquired,
-/// 7 `status --check` found pending work, 8 other database error.
+/// 7 `status --check` found pending work, 8 other database error, 9 `schema diff` or
+/// `schema drift` found differences.
 #[derive(Debug, Parser)]
 #[command(name = "plover", version, max_term_width = 100)]
 pub struct Cli {
@@ -77,6 +78,81 @@ pub enum Command {
     Verify,
     /// Refuse unsafe PostgreSQL migrations before they run: locks, rewrites, breaking changes.
     Lint(LintArgs),
+    /// Build a database from DDL files, dump its schema, compare two schemas, detect drift.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+}
+
+/// `plover schema ...`
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Concatenate the DDL files of schema.dirs in path order and print, write, hash or
+    /// apply the result.
+    Build(SchemaBuildArgs),
+    /// Print the database's schema as sorted DDL-like text (JSON with --json).
+    Dump(SchemaDumpArgs),
+    /// Compare two schemas and print what turns the first into the second; exit 9 when
+    /// they differ.
+    Diff(SchemaDiffArgs),
+    /// Check that the database matches what its applied migrations produce; exit 9 when it
+    /// does not.
+    Drift(SchemaDriftArgs),
+}
+
+/// `plover schema build`
+#[derive(Debug, Args)]
+pub struct SchemaBuildArgs {
+    /// Write the concatenation to this file instead of printing it.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the SHA-256 of the concatenation.
+    #[arg(long)]
+    pub hash: bool,
+    /// Apply it, then the seed files, in one transaction to the database (created when
+    /// missing; it must be empty).
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply: drop and recreate the database (or --schema) when it is not empty.
+    #[arg(long, requires = "apply")]
+    pub recreate: bool,
+    /// With --apply: build into this PostgreSQL schema instead of the whole database.
+    #[arg(long, requires = "apply", value_name = "NAME")]
+    pub schema: Option<String>,
+}
+
+/// `plover schema dump`
+#[derive(Debug, Args)]
+pub struct SchemaDumpArgs {
+    /// Dump only this schema.
+    #[arg(long, value_name = "NAME")]
+    pub schema: Option<String>,
+}
+
+/// `plover schema diff`
+#[derive(Debug, Args)]
+pub struct SchemaDiffArgs {
+    /// The first side: a database URL (postgres://host/db, add #schema=NAME for one
+    /// schema; sqlite:file.db), a migrations directory, or a directory of DDL files
+    /// (migrations:DIR and ddl:PATH force the reading).
+    pub source: String,
+    /// The second side, written the same way.
+    pub target: String,
+    /// Build directories on this server's scratch databases [default: schema.scratch_url,
+    /// else the first PostgreSQL side's server, else the configured database's].
+    #[arg(long, value_name = "URL")]
+    pub scratch_url: Option<String>,
+}
+
+/// `plover schema drift`
+#[derive(Debug, Args)]
+pub struct SchemaDriftArgs {
+    /// Compare only this schema (a tenant's), replayed as the only schema.
+    #[arg(long, value_name = "NAME")]
+    pub schema: Option<String>,
+    /// Replay the migrations on this server's scratch databases [default:
+    /// schema.scratch_url, else the database's own server].
+    #[arg(long, value_name = "URL")]
+    pub scratch_url: Option<String>,
 }
 
 /// `plover lint`

@@ -3,6 +3,7 @@
 
 use plover::Error;
 use plover::config::ConfigError;
+use plover::schema::SchemaError;
 
 /// What the process reports to its caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub enum Exit {
     Pending = 7,
     /// 8: a database error outside any migration (permissions, a lost connection).
     Database = 8,
+    /// 9: `schema diff` or `schema drift` found differences.
+    Differences = 9,
 }
 
 impl Exit {
@@ -40,6 +43,7 @@ impl Exit {
             Exit::LockTimeout => "lock-timeout",
             Exit::Pending => "pending",
             Exit::Database => "database",
+            Exit::Differences => "differences",
         }
     }
 }
@@ -59,6 +63,25 @@ impl From<&Error> for Exit {
             Error::Refused(_) => Exit::Refused,
             Error::LockTimeout { .. } => Exit::LockTimeout,
             Error::MigrationFailed { .. } => Exit::MigrationFailed,
+            _ => Exit::Internal,
+        }
+    }
+}
+
+impl From<&SchemaError> for Exit {
+    fn from(error: &SchemaError) -> Self {
+        match error {
+            SchemaError::Usage(_) | SchemaError::Io { .. } => Exit::Usage,
+            SchemaError::Connect { source, .. }
+                if source.kind == plover::core::ErrorKind::Config =>
+            {
+                Exit::Usage
+            }
+            SchemaError::Connect { .. } => Exit::Unreachable,
+            SchemaError::Database { .. } => Exit::Database,
+            SchemaError::FileFailed { .. } => Exit::MigrationFailed,
+            SchemaError::Replay { source, .. } => Exit::from(source.as_ref()),
+            SchemaError::NotEmpty { .. } => Exit::Refused,
             _ => Exit::Internal,
         }
     }

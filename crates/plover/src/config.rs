@@ -15,6 +15,7 @@ use crate::database_url::{DatabaseUrl, UrlError};
 use crate::interpolate::interpolate;
 use crate::lint::{LintSection, LintSettings, Preflight, Reversibility};
 use crate::migrator::Options;
+use crate::schema::TreeSettings;
 
 /// The default name of the config file.
 pub const CONFIG_FILE: &str = "plover.toml";
@@ -35,6 +36,29 @@ pub struct ConfigFile {
     /// `[lint]`
     #[serde(default)]
     pub lint: LintSection,
+    /// `[schema]`
+    #[serde(default)]
+    pub schema: SchemaSection,
+}
+
+/// `[schema]`: where `plover schema build` finds the DDL files.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaSection {
+    /// `dirs`: directories of DDL files, in order, relative to the config file
+    /// (default `["schema"]`).
+    pub dirs: Option<Vec<String>>,
+    /// `seed_dirs`: directories of seed files, run after the DDL by `schema build --apply`.
+    #[serde(default)]
+    pub seed_dirs: Vec<String>,
+    /// `exclude`: glob patterns of files to leave out, matched against paths relative to the
+    /// config file (`schema/legacy/**`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// `order_file`: a file listing paths that go first, in that order.
+    pub order_file: Option<String>,
+    /// `scratch_url`: the server scratch databases are made on (default: the database's).
+    pub scratch_url: Option<String>,
 }
 
 /// `[database]`
@@ -231,6 +255,19 @@ pub struct Settings {
     pub migrations_dir: PathBuf,
     /// The migrator's options.
     pub options: Options,
+    /// The schema commands' settings.
+    pub schema: SchemaSettings,
+}
+
+/// `[schema]`, resolved: paths relative to the config file's directory.
+#[derive(Clone, Debug)]
+pub struct SchemaSettings {
+    /// The DDL tree.
+    pub tree: TreeSettings,
+    /// The seed directories, in order.
+    pub seed_dirs: Vec<PathBuf>,
+    /// Where scratch databases are made, when not on the database's own server.
+    pub scratch_url: Option<DatabaseUrl>,
 }
 
 /// Combines the config file (if any), the command line and the environment (read through
@@ -286,11 +323,45 @@ pub fn resolve(
         .or(file.migrations.out_of_order)
         .unwrap_or_default();
     options.lint = lint_settings(&file.lint).map_err(|(key, message)| value_error(key, message))?;
+    let schema = schema_settings(&file.schema, base, &text)?;
     Ok(Settings {
         database,
         database_source,
         migrations_dir,
         options,
+        schema,
+    })
+}
+
+/// `[schema]`, with `${VAR}`s expanded and paths made relative to `base`.
+fn schema_settings(
+    section: &SchemaSection,
+    base: &Path,
+    text: &dyn Fn(&str, &Option<String>) -> Result<Option<String>, ConfigError>,
+) -> Result<SchemaSettings, ConfigError> {
+    let paths = |key: &str, values: &[String]| -> Result<Vec<PathBuf>, ConfigError> {
+        values
+            .iter()
+            .map(|v| Ok(base.join(text(key, &Some(v.clone()))?.unwrap_or_default())))
+            .collect()
+    };
+    let dirs = section
+        .dirs
+        .clone()
+        .unwrap_or_else(|| vec!["schema".to_owned()]);
+    let scratch_url = match text("schema.scratch_url", &section.scratch_url)? {
+        Some(url) => Some(parse_url(&url, UrlSource::ConfigFile(base.join(CONFIG_FILE)))?.0),
+        None => None,
+    };
+    Ok(SchemaSettings {
+        tree: TreeSettings {
+            base: base.to_owned(),
+            dirs: paths("schema.dirs", &dirs)?,
+            exclude: section.exclude.clone(),
+            order_file: text("schema.order_file", &section.order_file)?.map(|f| base.join(f)),
+        },
+        seed_dirs: paths("schema.seed_dirs", &section.seed_dirs)?,
+        scratch_url,
     })
 }
 

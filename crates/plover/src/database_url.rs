@@ -77,6 +77,52 @@ impl DatabaseUrl {
     }
 }
 
+impl DatabaseUrl {
+    /// The database a `postgres://` URL names (its path), or the SQLite file's path.
+    pub fn database_name(&self) -> Option<String> {
+        match self.backend {
+            Backend::Sqlite => sqlite_path(&self.url).map(str::to_owned),
+            Backend::Postgres => {
+                let (start, end) = postgres_path(&self.url);
+                let name = self.url[start..end].trim_start_matches('/');
+                (!name.is_empty()).then(|| plover_core::percent::percent_decode(name))
+            }
+        }
+    }
+
+    /// The same server and options, another database (PostgreSQL only; SQLite URLs are
+    /// returned unchanged).
+    pub fn with_database(&self, name: &str) -> DatabaseUrl {
+        if self.backend == Backend::Sqlite {
+            return self.clone();
+        }
+        let (start, end) = postgres_path(&self.url);
+        let url = format!("{}/{name}{}", &self.url[..start], &self.url[end..]);
+        DatabaseUrl {
+            url,
+            backend: self.backend,
+        }
+    }
+}
+
+/// The byte range of the path (`/db`) in a `postgres://` URL, empty when there is none.
+fn postgres_path(url: &str) -> (usize, usize) {
+    let authority = url.find("://").map_or(0, |i| i + 3);
+    let end = url[authority..]
+        .find(['?', '#'])
+        .map_or(url.len(), |i| authority + i);
+    let start = url[authority..end].find('/').map_or(end, |i| authority + i);
+    (start, end)
+}
+
+/// The file of a `sqlite:` URL, none for an in-memory database.
+fn sqlite_path(url: &str) -> Option<&str> {
+    let path = url.strip_prefix("sqlite:")?;
+    let path = path.strip_prefix("//").unwrap_or(path);
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
 fn is_sqlite_path(url: &str) -> bool {
     [".db", ".sqlite", ".sqlite3"]
         .iter()
@@ -149,6 +195,27 @@ mod tests {
         check(
             "just words",
             "cannot tell what database `just words` is: write postgres://user@host/db or sqlite:path/to/file.db",
+        );
+    }
+
+    #[test]
+    fn database_names_can_be_read_and_replaced() {
+        let url = DatabaseUrl::parse("postgres://u:pw@h:5432/app?sslmode=disable").unwrap();
+        assert_eq!(url.database_name().as_deref(), Some("app"));
+        assert_eq!(
+            url.with_database("other").expose(),
+            "postgres://u:pw@h:5432/other?sslmode=disable"
+        );
+        let bare = DatabaseUrl::parse("postgres://h").unwrap();
+        assert_eq!(bare.database_name(), None);
+        assert_eq!(bare.with_database("x").expose(), "postgres://h/x");
+        let file = DatabaseUrl::parse("sqlite:data/app.db?mode=rwc").unwrap();
+        assert_eq!(file.database_name().as_deref(), Some("data/app.db"));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite::memory:")
+                .unwrap()
+                .database_name(),
+            None
         );
     }
 

@@ -30,6 +30,7 @@ pub mod lint;
 pub mod migrator;
 mod observer;
 pub mod scaffold;
+pub mod schema;
 pub mod secrets;
 
 pub use connect::{connect, connect_for_reading};

@@ -7,6 +7,7 @@ mod init;
 mod lint;
 pub use lint::summary as lint_summary;
 mod new;
+mod schema;
 mod status;
 mod up;
 mod verify;
@@ -35,6 +36,7 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Accept(args) => accept::run(&cli.global, &args, &mut output).await,
         Command::Verify => verify::run(&cli.global, &mut output).await,
         Command::Lint(args) => lint::run(&cli.global, &args, &mut output).await,
+        Command::Schema(command) => schema::run(&cli.global, &command, &mut output).await,
     };
     match result {
         Ok(exit) => exit,

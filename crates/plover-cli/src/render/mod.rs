@@ -1,3 +1,4 @@
-//! Rendering results that are more than a line: lint findings and rule lists.
+//! Rendering results that are more than a line: lint findings, rule lists, schema changes.
 
 pub mod lint;
+pub mod schema;

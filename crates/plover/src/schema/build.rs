@@ -1,0 +1,226 @@
+//! `schema build --apply`: a fresh database (or schema) built from the DDL tree.
+//!
+//! The target must be new or empty: a missing PostgreSQL database or SQLite file is
+//! created; an existing one with objects in it is refused unless the caller asks to
+//! recreate it. The DDL and the seeds then run in one transaction.
+
+use plover_core::Driver;
+use plover_core::schema::{Catalog, Scope};
+use plover_core::sql::quote_ident;
+
+use super::apply::{apply, schema_prelude};
+use super::database::{connect, introspect};
+use super::error::SchemaError;
+use super::tree::Concatenation;
+use crate::database_url::{Backend, DatabaseUrl};
+
+/// Where `schema build --apply` puts the schema.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The database.
+    pub url: DatabaseUrl,
+    /// A schema in it to build into instead of the whole database (PostgreSQL only).
+    pub schema: Option<String>,
+}
+
+/// What to do with a target that already has objects in it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WhenNotEmpty {
+    /// Refuse, changing nothing (the default).
+    #[default]
+    Refuse,
+    /// Drop and recreate the database or schema.
+    Recreate,
+}
+
+/// How the target was prepared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preparation {
+    /// It did not exist and was created.
+    Created,
+    /// It existed and was empty.
+    Empty,
+    /// It had objects and was dropped and recreated.
+    Recreated,
+}
+
+/// Builds `ddl` and then `seeds` into `target`.
+pub async fn build_into(
+    target: &Target,
+    when: WhenNotEmpty,
+    ddl: &Concatenation,
+    seeds: &Concatenation,
+) -> Result<Preparation, SchemaError> {
+    if let Some(schema) = &target.schema {
+        return build_into_schema(&target.url, schema, when, ddl, seeds).await;
+    }
+    let (mut db, preparation) = match target.url.backend() {
+        Backend::Postgres => prepare_postgres(&target.url, when).await?,
+        Backend::Sqlite => prepare_sqlite(&target.url, when).await?,
+    };
+    apply(db.as_mut(), &[], ddl, seeds).await?;
+    Ok(preparation)
+}
+
+async fn build_into_schema(
+    url: &DatabaseUrl,
+    schema: &str,
+    when: WhenNotEmpty,
+    ddl: &Concatenation,
+    seeds: &Concatenation,
+) -> Result<Preparation, SchemaError> {
+    if url.backend() == Backend::Sqlite {
+        return Err(SchemaError::Usage(
+            "SQLite databases have no schemas; drop the #schema= part".to_owned(),
+        ));
+    }
+    let mut db = connect(url).await?;
+    let catalog = introspect(db.as_mut(), &Scope::schema(schema)).await?;
+    let exists = catalog.schemas.contains_key(schema);
+    let preparation = check_empty(&catalog, &format!("schema {schema} of {url}"), when)?;
+    let preparation = match preparation {
+        Preparation::Empty if !exists => Preparation::Created,
+        other => other,
+    };
+    let prelude = schema_prelude(schema, preparation == Preparation::Recreated);
+    apply(db.as_mut(), &prelude, ddl, seeds).await?;
+    Ok(preparation)
+}
+
+async fn prepare_postgres(
+    url: &DatabaseUrl,
+    when: WhenNotEmpty,
+) -> Result<(Box<dyn Driver>, Preparation), SchemaError> {
+    let name = url.database_name().ok_or_else(|| {
+        SchemaError::Usage(format!(
+            "{url} names no database; write postgres://host/DBNAME"
+        ))
+    })?;
+    let mut db = match crate::connect(url).await {
+        Ok(db) => db,
+        Err(e) if e.code.as_deref() == Some("3D000") => {
+            maintenance(url, &format!("CREATE DATABASE {}", quote_ident(&name))).await?;
+            return Ok((connect(url).await?, Preparation::Created));
+        }
+        Err(source) => {
+            return Err(SchemaError::Connect {
+                url: url.to_string(),
+                source: Box::new(source),
+            });
+        }
+    };
+    let catalog = introspect(db.as_mut(), &Scope::all()).await?;
+    match check_empty(&catalog, &format!("database {url}"), when)? {
+        Preparation::Recreated => {
+            drop(db);
+            let quoted = quote_ident(&name);
+            maintenance(url, &format!("DROP DATABASE {quoted} WITH (FORCE)")).await?;
+            maintenance(url, &format!("CREATE DATABASE {quoted}")).await?;
+            Ok((connect(url).await?, Preparation::Recreated))
+        }
+        other => Ok((db, other)),
+    }
+}
+
+async fn prepare_sqlite(
+    url: &DatabaseUrl,
+    when: WhenNotEmpty,
+) -> Result<(Box<dyn Driver>, Preparation), SchemaError> {
+    let Some(path) = url.database_name() else {
+        return Ok((connect(url).await?, Preparation::Created));
+    };
+    if !std::path::Path::new(&path).exists() {
+        return Ok((connect(url).await?, Preparation::Created));
+    }
+    let mut db = connect(url).await?;
+    let catalog = introspect(db.as_mut(), &Scope::all()).await?;
+    match check_empty(&catalog, &format!("the SQLite file {path}"), when)? {
+        Preparation::Recreated => {
+            drop(db);
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let file = format!("{path}{suffix}");
+                match std::fs::remove_file(&file) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(SchemaError::Io {
+                            path: file.into(),
+                            message: e.to_string(),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            Ok((connect(url).await?, Preparation::Recreated))
+        }
+        other => Ok((db, other)),
+    }
+}
+
+/// Whether the catalog holds anything, refusing or asking for recreation per `when`.
+fn check_empty(
+    catalog: &Catalog,
+    target: &str,
+    when: WhenNotEmpty,
+) -> Result<Preparation, SchemaError> {
+    let objects = object_names(catalog);
+    if objects.is_empty() {
+        return Ok(Preparation::Empty);
+    }
+    match when {
+        WhenNotEmpty::Recreate => Ok(Preparation::Recreated),
+        WhenNotEmpty::Refuse => {
+            let mut what: Vec<String> = objects.iter().take(3).cloned().collect();
+            if objects.len() > 3 {
+                what.push(format!("{} more", objects.len() - 3));
+            }
+            Err(SchemaError::NotEmpty {
+                target: target.to_owned(),
+                what: what.join(", "),
+            })
+        }
+    }
+}
+
+/// The tables, views, functions, sequences and types of a catalog, as `kind schema.name`.
+pub fn object_names(catalog: &Catalog) -> Vec<String> {
+    let mut names = Vec::new();
+    for (schema, s) in &catalog.schemas {
+        let kinds: [(&str, Vec<&String>); 5] = [
+            ("table", s.tables.keys().collect()),
+            ("view", s.views.keys().collect()),
+            ("function", s.functions.keys().collect()),
+            ("sequence", s.sequences.keys().collect()),
+            ("type", s.types.keys().collect()),
+        ];
+        for (kind, keys) in kinds {
+            names.extend(
+                keys.into_iter()
+                    .map(|name| format!("{kind} {schema}.{name}")),
+            );
+        }
+    }
+    names
+}
+
+/// Runs `sql` on the server's maintenance database (`postgres`, else `template1`).
+async fn maintenance(url: &DatabaseUrl, sql: &str) -> Result<(), SchemaError> {
+    let mut last = None;
+    for name in ["postgres", "template1"] {
+        match crate::connect(&url.with_database(name)).await {
+            Ok(mut db) => {
+                return db
+                    .execute_script(sql)
+                    .await
+                    .map_err(|source| SchemaError::Database {
+                        context: format!("cannot run `{sql}`"),
+                        source: Box::new(source),
+                    });
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(SchemaError::Connect {
+        url: url.with_database("postgres").to_string(),
+        source: Box::new(last.expect("two attempts")),
+    })
+}

@@ -1,0 +1,38 @@
+//! Connecting and introspecting, with errors in the schema commands' terms.
+
+use plover_core::Driver;
+use plover_core::schema::{Catalog, Scope};
+
+use super::error::SchemaError;
+use crate::database_url::DatabaseUrl;
+
+/// Connects to `url`, creating a missing SQLite file.
+pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Driver>, SchemaError> {
+    crate::connect(url)
+        .await
+        .map_err(|source| connect_error(url, source))
+}
+
+/// Connects to `url` without creating a missing SQLite file.
+pub async fn connect_for_reading(url: &DatabaseUrl) -> Result<Box<dyn Driver>, SchemaError> {
+    crate::connect_for_reading(url)
+        .await
+        .map_err(|source| connect_error(url, source))
+}
+
+fn connect_error(url: &DatabaseUrl, source: plover_core::DriverError) -> SchemaError {
+    SchemaError::Connect {
+        url: url.to_string(),
+        source: Box::new(source),
+    }
+}
+
+/// Reads the schema objects in `scope`.
+pub async fn introspect(db: &mut dyn Driver, scope: &Scope) -> Result<Catalog, SchemaError> {
+    db.introspect(scope)
+        .await
+        .map_err(|source| SchemaError::Database {
+            context: "cannot read the schema".to_owned(),
+            source: Box::new(source),
+        })
+}
