@@ -5,5 +5,6 @@ mod concurrency;
 mod crash;
 mod equivalence;
 mod lint;
+mod schema;
 mod snapshots;
 mod support;

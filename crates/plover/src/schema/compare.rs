@@ -262,10 +262,13 @@ fn default_schema(backend: Backend) -> &'static str {
     }
 }
 
-/// Gives the only schema of a one-schema catalog the name `name`.
+/// Gives the only schema of a one-schema catalog the name `name`. What is compared is then
+/// the schema's contents: its own comment (PostgreSQL's `public` has one out of the box)
+/// belongs to the schema, not to what is in it.
 fn rename_only_schema(catalog: &mut Catalog, name: &str) {
     if catalog.schemas.len() == 1 {
-        let (_, schema) = catalog.schemas.pop_first().expect("one schema");
+        let (_, mut schema) = catalog.schemas.pop_first().expect("one schema");
+        schema.comment = None;
         catalog.schemas.insert(name.to_owned(), schema);
     }
 }
