@@ -333,11 +333,14 @@ pub fn resolve(
     })
 }
 
+/// Expands the `${VAR}`s of the value of a key, naming the key in errors.
+type Interpolate<'a> = dyn Fn(&str, &Option<String>) -> Result<Option<String>, ConfigError> + 'a;
+
 /// `[schema]`, with `${VAR}`s expanded and paths made relative to `base`.
 fn schema_settings(
     section: &SchemaSection,
     base: &Path,
-    text: &dyn Fn(&str, &Option<String>) -> Result<Option<String>, ConfigError>,
+    text: &Interpolate<'_>,
 ) -> Result<SchemaSettings, ConfigError> {
     let paths = |key: &str, values: &[String]| -> Result<Vec<PathBuf>, ConfigError> {
         values

@@ -279,13 +279,12 @@ fn without_bookkeeping(catalog: &mut Catalog, options: &Options) {
         schema.tables.remove(&options.history_table);
         schema.tables.remove("plover_lock");
     }
-    if let Some(history_schema) = &options.history_schema {
-        if catalog
+    if let Some(history_schema) = &options.history_schema
+        && catalog
             .schemas
             .get(history_schema)
             .is_some_and(|s| *s == Default::default())
-        {
-            catalog.schemas.remove(history_schema);
-        }
+    {
+        catalog.schemas.remove(history_schema);
     }
 }
