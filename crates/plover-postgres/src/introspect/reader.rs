@@ -1,0 +1,114 @@
+//! Running the family queries over the schemas in scope, reading their cells, and finding
+//! where in the catalog each row belongs.
+
+use plover_core::schema::{Catalog, Schema, Table, View};
+use plover_core::{Driver, DriverError, ErrorKind, Row, Value};
+use serde::de::DeserializeOwned;
+
+use crate::PostgresDriver;
+
+/// Runs the family queries. Each takes one parameter, `$1`: the oids of the schemas in
+/// scope, comma-separated, read with `string_to_array($1, ',')::oid[]`.
+pub(super) struct Reader<'a> {
+    db: &'a mut PostgresDriver,
+    namespaces: Value,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over the schemas whose oids are `namespaces`.
+    pub(super) fn new(db: &'a mut PostgresDriver, namespaces: &[i64]) -> Self {
+        let list: Vec<String> = namespaces.iter().map(i64::to_string).collect();
+        Reader {
+            db,
+            namespaces: Value::Text(list.join(",")),
+        }
+    }
+
+    /// The server version, as `server_version_num`.
+    pub(super) fn server_version(&self) -> u32 {
+        self.db.server_version()
+    }
+
+    /// The rows of the family query `sql`.
+    pub(super) async fn rows(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
+        self.db
+            .query(sql, std::slice::from_ref(&self.namespaces))
+            .await
+    }
+}
+
+/// The cells of one row, read by position.
+pub(super) struct Cells<'r>(pub(super) &'r [Value]);
+
+impl Cells<'_> {
+    /// Text that must be there.
+    pub(super) fn text(&self, i: usize) -> Result<String, DriverError> {
+        self.opt_text(i).ok_or_else(|| unexpected(i, "text"))
+    }
+
+    /// Text, or none for NULL.
+    pub(super) fn opt_text(&self, i: usize) -> Option<String> {
+        self.0.get(i).and_then(Value::as_str).map(str::to_owned)
+    }
+
+    /// A boolean that must be there.
+    pub(super) fn flag(&self, i: usize) -> Result<bool, DriverError> {
+        self.0
+            .get(i)
+            .and_then(Value::as_bool)
+            .ok_or_else(|| unexpected(i, "a boolean"))
+    }
+
+    /// An integer that must be there.
+    pub(super) fn int(&self, i: usize) -> Result<i64, DriverError> {
+        self.0
+            .get(i)
+            .and_then(Value::as_i64)
+            .ok_or_else(|| unexpected(i, "an integer"))
+    }
+
+    /// A JSON document (the queries aggregate lists with `json_agg(..)::text`, as Plover's
+    /// values have no arrays); NULL, what `json_agg` gives for no rows, is the empty value.
+    pub(super) fn json<T: DeserializeOwned + Default>(&self, i: usize) -> Result<T, DriverError> {
+        match self.opt_text(i) {
+            None => Ok(T::default()),
+            Some(json) => serde_json::from_str(&json).map_err(|e| {
+                DriverError::new(
+                    ErrorKind::Query,
+                    format!("introspection: column {i} is not the JSON expected: {e}"),
+                )
+            }),
+        }
+    }
+}
+
+fn unexpected(i: usize, what: &str) -> DriverError {
+    DriverError::new(
+        ErrorKind::Query,
+        format!("introspection: column {i} of a catalog query is not {what}"),
+    )
+}
+
+/// The schema called `schema`, when it is in the catalog.
+pub(super) fn schema_mut<'c>(catalog: &'c mut Catalog, schema: &str) -> Option<&'c mut Schema> {
+    catalog.schemas.get_mut(schema)
+}
+
+/// The table `schema.table`, when it is in the catalog (an excluded table is not, and
+/// neither are its parts).
+pub(super) fn table_mut<'c>(
+    catalog: &'c mut Catalog,
+    schema: &str,
+    table: &str,
+) -> Option<&'c mut Table> {
+    schema_mut(catalog, schema)?.tables.get_mut(table)
+}
+
+/// The view `schema.view`, when it is in the catalog.
+pub(super) fn view_mut<'c>(
+    catalog: &'c mut Catalog,
+    schema: &str,
+    view: &str,
+) -> Option<&'c mut View> {
+    schema_mut(catalog, schema)?.views.get_mut(view)
+}
