@@ -143,7 +143,7 @@ pub fn column(c: &Column) -> String {
         None => {}
     }
     if let Some(expr) = &c.generated {
-        write!(out, " GENERATED ALWAYS AS ({expr}) STORED").unwrap();
+        write!(out, " GENERATED ALWAYS AS {} STORED", parenthesized(expr)).unwrap();
     }
     out
 }
@@ -326,6 +326,34 @@ pub fn user_type(name: &str, t: &UserType) -> String {
     out
 }
 
+/// `expr` in parentheses, unless one pair already encloses all of it (PostgreSQL prints
+/// generated expressions that way).
+fn parenthesized(expr: &str) -> String {
+    let mut depth = 0usize;
+    let enclosed = expr.starts_with('(')
+        && expr.char_indices().all(|(i, c)| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            depth > 0 || i == expr.len() - 1
+        });
+    if enclosed { expr.to_owned() } else { format!("({expr})") }
+}
+
 fn comment_line(kind: &str, target: &str, text: &str) -> String {
     format!("\nCOMMENT ON {kind} {target} IS {};", quote_literal(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_expressions_get_one_pair_of_parentheses() {
+        assert_eq!(parenthesized("(a * 2)"), "(a * 2)");
+        assert_eq!(parenthesized("a * 2"), "(a * 2)");
+        assert_eq!(parenthesized("(a) * (b)"), "((a) * (b))");
+    }
 }
