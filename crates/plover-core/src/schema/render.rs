@@ -339,7 +339,11 @@ fn parenthesized(expr: &str) -> String {
             }
             depth > 0 || i == expr.len() - 1
         });
-    if enclosed { expr.to_owned() } else { format!("({expr})") }
+    if enclosed {
+        expr.to_owned()
+    } else {
+        format!("({expr})")
+    }
 }
 
 fn comment_line(kind: &str, target: &str, text: &str) -> String {

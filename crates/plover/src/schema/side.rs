@@ -121,14 +121,20 @@ fn existing(path: &str) -> Result<PathBuf, SchemaError> {
     }
 }
 
-/// Whether every `.sql` file of `dir` is named like a migration.
+/// Whether `dir` holds migrations and every `.sql` file in it is one of their scripts.
 fn is_migrations_dir(dir: &Path) -> bool {
-    match crate::directory::read_directory(dir) {
-        Ok(files) if !files.is_empty() => {
-            plover_core::source::parse_migrations(&dir.display().to_string(), &files).is_ok()
-        }
-        _ => false,
-    }
+    let Ok(files) = crate::directory::read_directory(dir) else {
+        return false;
+    };
+    let Ok(migrations) = plover_core::source::parse_migrations(&dir.display().to_string(), &files)
+    else {
+        return false;
+    };
+    let scripts: usize = migrations
+        .iter()
+        .map(|m| 1 + usize::from(m.down.is_some()))
+        .sum();
+    !migrations.is_empty() && scripts == files.len()
 }
 
 #[cfg(test)]
