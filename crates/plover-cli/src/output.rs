@@ -121,7 +121,9 @@ impl Output {
     /// A line for people on stdout (not in JSON or quiet mode).
     pub fn line(&self, text: impl Display) {
         if self.mode == Mode::Human {
-            let _ = writeln!(std::io::stdout(), "{}", self.scrub(&text.to_string()));
+            let mut text = self.scrub(&text.to_string());
+            text.push('\n');
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }
     }
 
@@ -135,8 +137,18 @@ impl Output {
     /// One JSON object on its own line on stdout (JSON mode only).
     pub fn json(&self, value: &Value) {
         if self.mode == Mode::Json {
-            let _ = writeln!(std::io::stdout(), "{}", self.scrub_json(value));
+            // Serialised whole first: written piece by piece, a large object would cost one
+            // system call per kilobyte of stdout's line buffer.
+            let mut text = self.scrub_json(value).to_string();
+            text.push('\n');
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }
+    }
+
+    /// Switches to JSON output, as `--json` would have (for `lint --format json`).
+    pub fn use_json(&mut self) {
+        self.mode = Mode::Json;
+        self.interactive = false;
     }
 
     /// Reports `failure`: on stderr for people (even when quiet), and as a JSON object on

@@ -38,11 +38,20 @@ fn github_annotations_and_json() {
     let dir = project();
     let github = lint(&dir, &["--all", "--format", "github"]);
     assert!(github.stdout.contains("::error file=migrations/002_index.sql,line=1,col=1,title=plover require-concurrent-index-creation::"), "{}", github.stdout);
-    let json = lint(&dir, &["--all", "--json"]);
-    let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("one JSON object");
-    assert_eq!(value["errors"], 1);
-    assert_eq!(value["files"][2]["allowed"][0]["rule"], "ban-drop-column");
-    assert_eq!(value["files"][2]["tier"], "destructive");
+    for flag in [&["--json"][..], &["--format", "json"]] {
+        let json = lint(&dir, &[&["--all"][..], flag].concat());
+        let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("one JSON object");
+        assert_eq!(value["errors"], 1);
+        assert_eq!(value["files"][2]["allowed"][0]["rule"], "ban-drop-column");
+        assert_eq!(value["files"][2]["tier"], "destructive");
+        let rules = lint(&dir, &[&["--list-rules"][..], flag].concat());
+        let value: serde_json::Value =
+            serde_json::from_str(&rules.stdout).expect("one JSON object");
+        assert!(
+            value["rules"].as_array().is_some_and(|r| r.len() > 80),
+            "{flag:?}"
+        );
+    }
 }
 
 #[test]

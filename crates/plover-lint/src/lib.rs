@@ -17,7 +17,7 @@ mod tier;
 
 pub use catalog::{Origin, RuleInfo};
 pub use finding::{Finding, Severity};
-pub use lint::{Allowed, Decision, FileLint, lint_script};
+pub use lint::{Allowed, Decision, FileLint, lint_script, lint_scripts};
 pub use options::{DEFAULT_POSTGRES_VERSION, LintOptions, UnknownRule};
 pub use position::LineIndex;
 pub use tier::RiskTier;

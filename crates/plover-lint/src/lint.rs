@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use plover_core::{Script, TransactionMode};
 use serde::Serialize;
@@ -56,8 +57,61 @@ const UNPARSED: &str = "unparsed-sql";
 /// Findings of `-- plover:allow` naming a rule that does not exist.
 const UNKNOWN_ALLOW: &str = "unknown-allowed-rule";
 
+/// Scripts at least this large are linted on several threads: the validation of the parse
+/// tree and two halves of squawk's rules run side by side. Smaller ones are not worth a
+/// thread.
+const PARALLEL_FROM: usize = 256 * 1024;
+
 /// Lints `script` for PostgreSQL.
 pub fn lint_script(script: &Script, options: &LintOptions) -> Result<FileLint, UnknownRule> {
+    let split = script.sql.len() >= PARALLEL_FROM && cores() > 1;
+    lint_with(script, options, split)
+}
+
+/// Lints every script, several at a time on a machine with several cores; the results are
+/// in the order of `scripts`.
+pub fn lint_scripts(
+    scripts: &[Script],
+    options: &LintOptions,
+) -> Result<Vec<FileLint>, UnknownRule> {
+    let workers = cores().min(scripts.len());
+    if workers < 2 {
+        return scripts.iter().map(|s| lint_script(s, options)).collect();
+    }
+    options.enabled()?;
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(script) = scripts.get(i) else {
+                return done;
+            };
+            done.push((i, lint_with(script, options, false)));
+        }
+    };
+    let mut results: Vec<(usize, Result<FileLint, UnknownRule>)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for thread in threads {
+            all.extend(joined(thread.join()));
+        }
+        all
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, lint)| lint).collect()
+}
+
+/// A thread's result; a panic in it (a bug) goes on in the caller.
+fn joined<T>(result: std::thread::Result<T>) -> T {
+    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+fn lint_with(script: &Script, options: &LintOptions, split: bool) -> Result<FileLint, UnknownRule> {
     let enabled = options.enabled()?;
     let text = script.sql.as_str();
     let parse = SourceFile::parse(text);
@@ -68,17 +122,24 @@ pub fn lint_script(script: &Script, options: &LintOptions) -> Result<FileLint, U
         .map(|r| r.id)
         .chain(enabled.iter().copied())
         .collect();
-    let mut hits = squawk_hits(&parse, script, options, &run);
-    let context = Context {
-        parse: &parse,
-        postgres_version: options.postgres_version,
+    let squawk_rules = squawk_rules(&run);
+    let own = || own_hits(&parse, options, &run);
+    let (mut hits, errors) = if split {
+        let (first, second) = squawk_rules.split_at(squawk_rules.len() / 2);
+        std::thread::scope(|scope| {
+            let validation = scope.spawn(|| parse.errors());
+            let other = scope.spawn(|| squawk_hits(&parse, script, options, second));
+            let mut hits = squawk_hits(&parse, script, options, first);
+            hits.extend(own());
+            hits.extend(joined(other.join()));
+            (hits, joined(validation.join()))
+        })
+    } else {
+        let mut hits = squawk_hits(&parse, script, options, &squawk_rules);
+        hits.extend(own());
+        (hits, parse.errors())
     };
-    for (id, check) in rules::CHECKS {
-        if run.contains(id) {
-            hits.extend(check(&context));
-        }
-    }
-    hits.extend(parse.errors().iter().map(|e| Hit {
+    hits.extend(errors.iter().map(|e| Hit {
         rule: UNPARSED,
         range: usize::from(e.range().start())..usize::from(e.range().end()),
         message: format!(
@@ -99,18 +160,34 @@ pub fn lint_script(script: &Script, options: &LintOptions) -> Result<FileLint, U
     })
 }
 
+/// Plover's own rules among `run`.
+fn own_hits(parse: &Parse<SourceFile>, options: &LintOptions, run: &BTreeSet<&str>) -> Vec<Hit> {
+    let context = Context {
+        parse,
+        postgres_version: options.postgres_version,
+    };
+    rules::CHECKS
+        .iter()
+        .filter(|(id, _)| run.contains(id))
+        .flat_map(|(_, check)| check(&context))
+        .collect()
+}
+
+/// squawk's rules among `run`.
+fn squawk_rules(run: &BTreeSet<&str>) -> Vec<squawk_linter::Rule> {
+    run.iter()
+        .filter(|id| catalog::find(id).is_some_and(|r| r.origin == catalog::Origin::Squawk))
+        .filter_map(|id| id.parse().ok())
+        .collect()
+}
+
 fn squawk_hits(
     parse: &Parse<SourceFile>,
     script: &Script,
     options: &LintOptions,
-    run: &BTreeSet<&str>,
+    rules: &[squawk_linter::Rule],
 ) -> Vec<Hit> {
-    let rules: Vec<squawk_linter::Rule> = run
-        .iter()
-        .filter(|id| catalog::find(id).is_some_and(|r| r.origin == catalog::Origin::Squawk))
-        .filter_map(|id| id.parse().ok())
-        .collect();
-    let mut linter = squawk_linter::Linter::from(rules);
+    let mut linter = squawk_linter::Linter::from(rules.to_vec());
     let version = options.postgres_version;
     if let Ok(parsed) = format!("{}.{}", version / 10_000, version % 10_000).parse() {
         linter.settings.pg_version = parsed;
@@ -206,13 +283,23 @@ fn tier(
     hits: &[Hit],
     index: &LineIndex<'_>,
 ) -> (RiskTier, Option<Decision>) {
+    // Statements come in file order; walking the hits sorted by where they start alongside
+    // them keeps this linear in the file's size.
+    let mut starts: Vec<(usize, &'static str)> =
+        hits.iter().map(|h| (h.range.start, h.rule)).collect();
+    starts.sort_unstable();
+    let mut next = 0;
     let mut best = (RiskTier::Additive, None);
     for stmt in parse.tree().stmts() {
         let range = node_range(stmt.syntax());
-        let by_rule = hits
+        while next < starts.len() && starts[next].0 < range.start {
+            next += 1;
+        }
+        let inside = starts[next..]
             .iter()
-            .filter(|h| range.contains(&h.range.start))
-            .filter_map(|h| catalog::find(h.rule).map(|r| (r.tier, Some(r.id))))
+            .take_while(|(start, _)| range.contains(start));
+        let by_rule = inside
+            .filter_map(|(_, rule)| catalog::find(rule).map(|r| (r.tier, Some(r.id))))
             .max();
         let (tier, rule) = by_rule
             .into_iter()

@@ -107,3 +107,34 @@ fn a_lock_timeout_set_first_satisfies_require_lock_timeout() {
         with.findings
     );
 }
+
+#[test]
+fn a_large_file_linted_on_several_threads_finds_what_its_parts_find() {
+    let block = |i: usize| {
+        format!(
+            "ALTER TABLE accounts ADD COLUMN c{i} int;\nCREATE INDEX accounts_c{i} ON accounts (c{i});\nCREATE TABLE t{i} (id serial PRIMARY KEY, name varchar(20), data json);\n"
+        )
+    };
+    let count = |lint: &FileLint| {
+        let mut by_rule = std::collections::BTreeMap::new();
+        for finding in &lint.findings {
+            *by_rule.entry(finding.rule).or_insert(0) += 1;
+        }
+        by_rule
+    };
+    let one = count(&lint(&block(0)));
+    assert!(one.len() >= 3, "{one:?}");
+    let blocks = 3000;
+    let big: String = (0..blocks).map(block).collect();
+    assert!(
+        big.len() > 256 * 1024,
+        "large enough to be linted on several threads"
+    );
+    let lint = lint(&big);
+    let many = count(&lint);
+    let expected: std::collections::BTreeMap<_, _> =
+        one.iter().map(|(r, n)| (*r, n * blocks)).collect();
+    assert_eq!(many, expected);
+    let starts: Vec<usize> = lint.findings.iter().map(|f| f.start).collect();
+    assert!(starts.is_sorted(), "findings in file order");
+}

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 pub use plover_lint::{
     Allowed, Decision, FileLint, Finding, LineIndex, LintOptions, RiskTier, RuleInfo, Severity,
-    UnknownRule, catalog, lint_script,
+    UnknownRule, catalog, lint_script, lint_scripts,
 };
 
 /// Whether `up` lints pending migrations before running them.

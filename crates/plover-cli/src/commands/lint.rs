@@ -7,7 +7,7 @@ use plover::core::source::script_from;
 use plover::core::status::State;
 use plover::core::{Migration, Script};
 use plover::lint::{
-    FileLint, LintSettings, Severity, catalog, lint_script, parse_postgres_version,
+    FileLint, LintSettings, Severity, catalog, lint_scripts, parse_postgres_version,
 };
 use plover::{Migrator, connect_for_reading};
 use serde_json::json;
@@ -25,6 +25,10 @@ pub async fn run(global: &Global, args: &LintArgs, output: &mut Output) -> Resul
     } else {
         args.format
     };
+    // `--format json` is `--json` for this command: errors too are then reported as JSON.
+    if format == LintFormat::Json {
+        output.use_json();
+    }
     if args.list_rules {
         render::rules(format, output);
         return Ok(Exit::Success);
@@ -40,11 +44,8 @@ pub async fn run(global: &Global, args: &LintArgs, output: &mut Output) -> Resul
     options
         .enabled()
         .map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;
-    let lints: Vec<FileLint> = scripts
-        .iter()
-        .map(|s| lint_script(s, &options))
-        .collect::<Result<_, _>>()
-        .map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;
+    let lints: Vec<FileLint> =
+        lint_scripts(&scripts, &options).map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;
     if let Some(note) = note {
         output.note(note);
     }
