@@ -7,10 +7,21 @@
 #                       (--root work/cargo; compiling takes several minutes, once)
 #   dbmate              npm install dbmate            (--prefix work/node)
 #   fraiseql-confiture  pip install fraiseql-confiture (into the venv work/venv)
+#   squawk              pip install squawk-cli         (the same venv; for the lint benchmark)
+#
+#   install_peers.sh [TOOL...]   installs only the TOOLs named (default: all four)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 mkdir -p "$WORK" "$LOGS" "$RES"
-rm -rf "$RES/failed"
+WANTED=("$@")
+[[ ${#WANTED[@]} -gt 0 ]] || WANTED=(sqlx dbmate confiture squawk)
+for tool in "${WANTED[@]}"; do rm -f "$RES/failed/$tool"; done
+
+wanted() {
+    local tool
+    for tool in "${WANTED[@]}"; do [[ $tool == "$1" ]] && return 0; done
+    return 1
+}
 
 # install TOOL CHECK_CMD INSTALL_CMD...: runs INSTALL_CMD unless CHECK_CMD already works.
 install() {
@@ -41,7 +52,16 @@ install_confiture() {
     "$WORK/venv/bin/pip" install fraiseql-confiture
 }
 
-install sqlx "$SQLX --version" \
-    cargo install sqlx-cli --no-default-features --features postgres --root "$WORK/cargo"
-install dbmate "$DBMATE --version" install_dbmate
-install confiture "$CONFITURE --version" install_confiture
+install_squawk() {
+    [[ -x $WORK/venv/bin/pip ]] || python3 -m venv "$WORK/venv"
+    "$WORK/venv/bin/pip" install squawk-cli
+}
+
+if wanted sqlx; then
+    install sqlx "$SQLX --version" \
+        cargo install sqlx-cli --no-default-features --features postgres --root "$WORK/cargo"
+fi
+wanted dbmate && install dbmate "$DBMATE --version" install_dbmate
+wanted confiture && install confiture "$CONFITURE --version" install_confiture
+wanted squawk && install squawk "$SQUAWK --version" install_squawk
+true

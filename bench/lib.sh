@@ -9,10 +9,18 @@ MIG=$WORK/migrations                          # generated migrations, one layout
 RES=$WORK/results                             # raw measurements (hyperfine JSON, logs)
 LOGS=$WORK/logs
 
+LINT_IN=$WORK/lint-input                      # generated SQL for the lint benchmark
+LINT_RES=$RES/lint                            # the lint benchmark's raw measurements
+
 COUNT=${BENCH_COUNT:-1000}                    # migrations to generate
 APPLY_ROUNDS=${BENCH_APPLY_ROUNDS:-7}         # timed fresh-database applies per tool
 NOOP_ROUNDS=${BENCH_NOOP_ROUNDS:-4}           # no-op rounds ...
 NOOP_RUNS=${BENCH_NOOP_RUNS:-5}               # ... of this many runs each per command
+LINT_STATEMENTS=${BENCH_LINT_STATEMENTS:-10000} # statements in the lint benchmark's big file
+LINT_FILES=${BENCH_LINT_FILES:-1000}          # ... and the files the same SQL is cut into
+LINT_SEED=${BENCH_LINT_SEED:-20261122}        # seed of the generated SQL
+LINT_ROUNDS=${BENCH_LINT_ROUNDS:-3}           # lint timing rounds ...
+LINT_RUNS=${BENCH_LINT_RUNS:-10}              # ... of this many runs of each command (after 2 warm-ups)
 
 # PostgreSQL: psql, and every tool below, reach the same server the same way. TLS is off
 # for every tool: the sqlx-cli build asked for (`--features postgres`) has no TLS at all,
@@ -30,6 +38,7 @@ SQLX=$WORK/cargo/bin/sqlx
 # The npm package's bin script is a node wrapper; the binary it starts is timed directly.
 DBMATE=$WORK/node/node_modules/@dbmate/linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')/bin/dbmate
 CONFITURE=$WORK/venv/bin/confiture
+SQUAWK=$WORK/venv/bin/squawk                  # pip install squawk-cli (a native binary)
 
 # The tools, in the order they are reported. floor and floor1 are psql, not peers.
 ALL_TOOLS=(floor floor1 plover sqlx dbmate confiture)
@@ -55,7 +64,8 @@ cpu_busy() {
 
 # wait_for_quiet WHAT: this machine is shared; before timing WHAT, waits (up to
 # BENCH_QUIET_WAIT seconds) until the rest of the machine is at most BENCH_MAX_BUSY % busy
-# over 3 s while the benchmark itself is idle. Records what it found in $RES/load.txt.
+# over 3 s while the benchmark itself is idle. Records what it found in $LOAD_FILE
+# ($RES/load.txt unless set; the lint part keeps its own).
 wait_for_quiet() {
     local what=$1 waited=0 busy
     while busy=$(cpu_busy 3) && ((busy > ${BENCH_MAX_BUSY:-25})); do
@@ -70,7 +80,37 @@ wait_for_quiet() {
     {
         echo "## $what at $(date -u +%FT%TZ): load average $(cut -d' ' -f1-3 /proc/loadavg), CPU ${busy}% busy (others) after waiting ${waited} s"
         ps -eo pcpu,etime,args --sort=-pcpu | head -n 6 | cut -c1-160
-    } >>"$RES/load.txt"
+    } >>"${LOAD_FILE:-$RES/load.txt}"
+}
+
+# need_hyperfine: installs hyperfine with apt-get when it is missing (as root), or stops.
+need_hyperfine() {
+    command -v hyperfine >/dev/null && return 0
+    [[ $(id -u) -eq 0 ]] || die "hyperfine is needed: apt-get install -y hyperfine"
+    log "installing hyperfine (apt-get install -y hyperfine)"
+    if ! { apt-get update -qq >/dev/null && apt-get install -y -qq hyperfine >/dev/null; }; then
+        die "could not install hyperfine with apt-get"
+    fi
+}
+
+# build_plover INFO_FILE: cargo build --release -p plover-cli, retried (another engineer's
+# edit in progress can break the build for a while); records the commit in INFO_FILE.
+build_plover() {
+    local info=$1 attempt
+    log "building plover: cargo build --release -p plover-cli"
+    mkdir -p "$LOGS"
+    for attempt in 1 2 3 4 5; do
+        if (cd "$REPO_DIR" && cargo build --release -p plover-cli) >"$LOGS/build.log" 2>&1; then
+            break
+        fi
+        [[ $attempt -lt 5 ]] || die "cargo build failed 5 times; see ${LOGS#"$REPO_DIR"/}/build.log"
+        warn "cargo build failed (another edit in progress?); retrying in 60 s: $(grep -m1 '^error' "$LOGS/build.log" || tail -n 1 "$LOGS/build.log")"
+        sleep 60
+    done
+    {
+        echo "commit $(git -C "$REPO_DIR" rev-parse HEAD)"
+        echo "uncommitted changes in crates/ at build time: $(git -C "$REPO_DIR" status --porcelain -- crates | wc -l) file(s)"
+    } >"$info"
 }
 
 db_name() { echo "${DB_PREFIX}$1"; }

@@ -3,7 +3,9 @@
 
 Every number in RESULTS.md comes from those files (or from asking the machine and the
 tools themselves); nothing is typed in by hand. Run by run.sh; it can be rerun alone to
-re-render the last measurements.
+re-render the last measurements. RESULTS.md is composed from both parts' latest raw
+results: the versioned-migrations part (results/apply, noop, diag, ...) and the lint part
+(results/lint/, see lint_report.py), so rerunning one part keeps the other's numbers.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import re
 import statistics
 import subprocess
 from pathlib import Path
+
+import lint_report
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -127,11 +131,13 @@ def machine() -> list[str]:
         f"- OS: {platform.system()} {platform.release()}",
         f"- PostgreSQL: {psql('SELECT version()')}",
         f"- Server settings: {settings}",
-        f"- Run: {read(RES / 'started')} to {read(RES / 'finished')} (UTC)",
-        f"- Plover: `{sh(str(REPO / 'target/release/plover'), '--version')}`, built from "
-        + "; ".join(read(RES / "plover-build.txt").splitlines()),
+        f"- Versioned-migrations run: {read(RES / 'started', '(not run)')} to {read(RES / 'finished', '?')} (UTC);"
+        f" Plover `{sh(str(REPO / 'target/release/plover'), '--version')}`, built from "
+        + "; ".join(read(RES / "plover-build.txt", "(not run)").splitlines()),
+        *lint_report.machine_lines(),
         f"- Peers: `{sh(str(WORK / 'cargo/bin/sqlx'), '--version')}`, "
-        f"`{dbmate_version()}`, `{sh(str(WORK / 'venv/bin/confiture'), '--version')}`; "
+        f"`{dbmate_version()}`, `{sh(str(WORK / 'venv/bin/confiture'), '--version')}`, "
+        f"`{sh(str(WORK / 'venv/bin/squawk'), '--version')}`; "
         f"`{sh('psql', '--version')}`, `{sh('hyperfine', '--version')}`",
         "",
     ]
@@ -183,7 +189,7 @@ def commands() -> list[str]:
 
 
 def failures() -> list[str]:
-    failed = sorted((RES / "failed").glob("*")) if (RES / "failed").exists() else []
+    failed = sorted(p for p in (RES / "failed").glob("*") if p.name in PEERS) if (RES / "failed").exists() else []
     if not failed:
         return ["All three peers installed and ran; none is missing from the tables.", ""]
     lines = ["### Peers that could not be measured", ""]
@@ -504,6 +510,8 @@ def diagnosis(facts: dict) -> list[str]:
 
 
 def load_notes() -> list[str]:
+    if not (RES / "apply").exists():
+        return []
     text = read(RES / "load.txt")
     if not text:
         return []
@@ -541,16 +549,20 @@ def load_notes() -> list[str]:
     return lines
 
 
-def main() -> None:
-    apply = load_rounds("apply")
+def versioned() -> tuple[list[str], list[str]]:
+    """The versioned-migrations part: (headline bullets, sections), or a note that it has not run."""
+    apply = load_rounds("apply") if (RES / "apply").exists() else {}
+    if "floor" not in apply or "plover" not in apply:
+        return (
+            ["- Versioned migrations: no measurements in bench/work/results/apply (run `bench/run.sh versioned`)."],
+            ["## Applying migrations", "", "Not measured yet: `bench/run.sh versioned`.", ""],
+        )
     rounds = load_apply_by_round()
     noop = load_rounds("noop")
-    if "floor" not in apply or "plover" not in apply:
-        raise SystemExit("report.py: no apply measurements of the floor and Plover in bench/work/results/apply")
     apply_lines, facts = apply_section(apply, rounds, load_cpu("apply"))
     noop_lines, noop_facts = noop_section(noop)
 
-    headline = ["## Headline", ""]
+    headline = []
     med = facts["med"]
     headline.append(
         f"- Applying {read(RES / 'count', '1000')} migrations: floor {secs(med['floor'])}, Plover {secs(med['plover'])}"
@@ -572,22 +584,37 @@ def main() -> None:
         if label in noop_facts:
             median, ok = noop_facts[label]
             headline.append(f"- Target 2, no-op `{label}` with everything applied under {NOOP_TARGET_MS:.0f} ms: {ms(median)} — {met(ok)}.")
-    headline.append("")
-
-    lines = [
-        "# Benchmark: versioned migrations on PostgreSQL",
-        "",
-        "Written by `bench/run.sh` (via bench/report.py) from the measurements of one run; do not edit",
-        "by hand, rerun instead. Raw data: bench/work/results/ (gitignored).",
-        "",
-        *headline,
-        *machine(),
+    sections = [
         *apply_lines,
         *failures(),
         *noop_lines,
         *diagnosis(facts),
         *commands(),
         *load_notes(),
+    ]
+    return headline, sections
+
+
+def main() -> None:
+    versioned_headline, versioned_sections = versioned()
+    lint_headline, lint_sections = lint_report.section()
+    if not (RES / "apply").exists() and not (RES / "lint").exists():
+        raise SystemExit("report.py: no measurements in bench/work/results/ (run bench/run.sh)")
+    lines = [
+        "# Benchmarks: versioned migrations on PostgreSQL, and `plover lint` against squawk",
+        "",
+        "Written by `bench/run.sh` (via bench/report.py) from the measurements of its last runs; do not",
+        "edit by hand, rerun instead (`bench/run.sh versioned` or `bench/run.sh lint` reruns one part and",
+        "keeps the other's last results). Raw data: bench/work/results/ (gitignored).",
+        "",
+        "## Headline",
+        "",
+        *versioned_headline,
+        *lint_headline,
+        "",
+        *machine(),
+        *versioned_sections,
+        *lint_sections,
     ]
     OUT.write_text("\n".join(lines).rstrip() + "\n")
     print(f"wrote {OUT}")

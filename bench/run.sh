@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
 # bench/run.sh: the whole benchmark in one command; writes bench/RESULTS.md.
 #
+#   bench/run.sh             both parts: versioned migrations, then lint
+#   bench/run.sh versioned   only the versioned-migrations part
+#   bench/run.sh lint        only the lint part (bench/lint.sh: plover lint against squawk)
+#
+# Each part replaces only its own raw results under bench/work/results/ (the lint part's are
+# in results/lint/), and RESULTS.md is always composed from both parts' latest results.
+#
+# The versioned-migrations part:
 #   1. installs the peers (sqlx-cli, dbmate, fraiseql-confiture) into bench/work/
 #   2. builds Plover (cargo build --release -p plover-cli)
 #   3. generates $BENCH_COUNT (1000) migrations in every tool's layout
@@ -10,14 +18,28 @@
 #      once the rest of the (shared) machine is quiet
 #   6. times the no-ops (up and status with everything applied)
 #   7. diagnose.sh: where Plover's time goes
-#   8. report.py: bench/RESULTS.md
 # and drops its scratch databases (bench_*) when it ends, however it ends.
+# The lint part: see bench/lint.sh. Last, report.py writes bench/RESULTS.md.
 # See bench/README.md for the settings.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+case ${1:-all} in
+-h | --help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 0
+    ;;
+all) PARTS=(versioned lint) ;;
+versioned | lint) PARTS=("$1") ;;
+*) die "unknown part '$1': bench/run.sh [versioned|lint]" ;;
+esac
+
+if [[ " ${PARTS[*]} " != *" versioned "* ]]; then
+    # Only the lint part: it needs no database.
+    BENCH_FROM_RUN=1 "$BENCH_DIR/lint.sh"
+    log "writing bench/RESULTS.md"
+    python3 "$BENCH_DIR/report.py"
+    log "done: bench/RESULTS.md"
     exit 0
 fi
 
@@ -44,38 +66,22 @@ log "checking prerequisites"
 for tool in psql python3 cargo npm node; do
     command -v "$tool" >/dev/null || die "$tool is needed and not on PATH"
 done
-if ! command -v hyperfine >/dev/null; then
-    [[ $(id -u) -eq 0 ]] || die "hyperfine is needed: apt-get install -y hyperfine"
-    log "installing hyperfine (apt-get install -y hyperfine)"
-    if ! { apt-get update -qq >/dev/null && apt-get install -y -qq hyperfine >/dev/null; }; then
-        die "could not install hyperfine with apt-get"
-    fi
-fi
+need_hyperfine
 psql_admin -c 'SELECT 1' >/dev/null ||
     die "PostgreSQL is not reachable as $PGUSER@$PGHOST:$PGPORT (database postgres)"
 
-rm -rf "$RES" "$LOGS"
+# Only this part's results: the lint part's (results/lint/) stay for RESULTS.md.
+rm -rf "$RES/apply" "$RES/noop" "$RES/diag" "$RES/commands.tsv" "$RES/count" "$RES/started" \
+    "$RES/finished" "$RES/load.txt" "$RES/plover-build.txt" "$LOGS"
 mkdir -p "$RES/apply" "$RES/noop" "$LOGS"
 date -u +%FT%TZ >"$RES/started"
 echo "$COUNT" >"$RES/count"
 note_load "start"
 
 # ---------------------------------------------------------------------------- peers, plover
-"$BENCH_DIR/install_peers.sh"
+"$BENCH_DIR/install_peers.sh" sqlx dbmate confiture
 
-log "building plover: cargo build --release -p plover-cli"
-for attempt in 1 2 3 4 5; do
-    if (cd "$REPO_DIR" && cargo build --release -p plover-cli) >"$LOGS/build.log" 2>&1; then
-        break
-    fi
-    [[ $attempt -lt 5 ]] || die "cargo build failed 5 times; see ${LOGS#"$REPO_DIR"/}/build.log"
-    warn "cargo build failed (another edit in progress?); retrying in 60 s: $(grep -m1 '^error' "$LOGS/build.log" || tail -n 1 "$LOGS/build.log")"
-    sleep 60
-done
-{
-    echo "commit $(git -C "$REPO_DIR" rev-parse HEAD)"
-    echo "uncommitted changes in crates/ at build time: $(git -C "$REPO_DIR" status --porcelain -- crates | wc -l) file(s)"
-} >"$RES/plover-build.txt"
+build_plover "$RES/plover-build.txt"
 
 # ---------------------------------------------------------------------------- migrations
 log "generating $COUNT migrations"
@@ -168,9 +174,14 @@ for ((round = 1; round <= NOOP_ROUNDS; round++)); do
 done
 note_load "end of measurements"
 
-# ---------------------------------------------------------------------------- diagnosis, report
+# ---------------------------------------------------------------------------- diagnosis
 BENCH_FROM_RUN=1 "$BENCH_DIR/diagnose.sh"
 date -u +%FT%TZ >"$RES/finished"
+
+# ---------------------------------------------------------------------------- lint, report
+if [[ " ${PARTS[*]} " == *" lint "* ]]; then
+    BENCH_FROM_RUN=1 "$BENCH_DIR/lint.sh"
+fi
 log "writing bench/RESULTS.md"
 python3 "$BENCH_DIR/report.py"
 log "done: bench/RESULTS.md"
