@@ -22,9 +22,15 @@ mod error;
 mod introspect;
 mod lock;
 mod pipeline;
+pub mod pools;
 mod tls;
 pub mod url;
 mod value;
 
 pub use connection::{PostgresDriver, connect};
 pub use dialect::POSTGRES;
+pub use pools::{
+    ConnectionCounts, EvictionCounts, HealthReport, HealthStatus, PoolHealth, PoolMetrics,
+    PoolsConfig, PoolsError, Recycling, TenantPoolMetrics, TenantPools, TenantWarmup,
+    WarmupOutcome, WarmupReport,
+};
