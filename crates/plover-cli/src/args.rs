@@ -12,8 +12,8 @@ use plover::Version;
 /// directory. Exit codes: 0 success, 1 internal error, 2 usage, configuration or migration
 /// files, 3 database unreachable, 4 a migration's SQL failed, 5 refused (edited, missing,
 /// out-of-order or half-applied migrations, unsafe scripts), 6 lock not acquired,
-/// 7 `status --check` found pending work, 8 other database error, 9 `schema diff` or
-/// `schema drift` found differences.
+/// 7 `status --check` found pending work, 8 other database error, 9 `schema diff`,
+/// `schema drift` or `tenants drift` found differences.
 #[derive(Debug, Parser)]
 #[command(name = "plover", version, max_term_width = 100)]
 pub struct Cli {
@@ -81,6 +81,178 @@ pub enum Command {
     /// Build a database from DDL files, dump its schema, compare two schemas, detect drift.
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// The tenant fleet: the same migrations in every tenant schema, in parallel.
+    Tenants(TenantsArgs),
+}
+
+/// `plover tenants ...`
+#[derive(Debug, Args)]
+pub struct TenantsArgs {
+    /// The tenant migrations directory [default: tenants.dir, else tenant-migrations].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub tenants_dir: Option<PathBuf>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: TenantsCommand,
+}
+
+/// `plover tenants ...`
+#[derive(Debug, Subcommand)]
+pub enum TenantsCommand {
+    /// List the discovered tenants with where each stands.
+    List,
+    /// Create a tenant: its schema, every tenant migration, then an optional seed file.
+    Create(TenantCreateArgs),
+    /// Drop a tenant's schema and everything in it (needs --force).
+    Drop(TenantDropArgs),
+    /// Apply the tenant migrations to the selected tenants, several at once; exit 4 when
+    /// any tenant failed.
+    Migrate(TenantMigrateArgs),
+    /// Every tenant's applied and pending counts and state (ok, behind, ahead, modified,
+    /// error).
+    Status(TenantStatusArgs),
+    /// Reconcile history rows with the files: --mark-missing or --clean-orphans (a dry run
+    /// unless --apply).
+    Sync(TenantSyncArgs),
+    /// Compare every tenant's schema with a reference tenant, or with what the migrations
+    /// produce; exit 9 when any differs.
+    Drift(TenantDriftArgs),
+    /// Run a seed SQL file in each selected tenant, each in one transaction.
+    Seed(TenantSeedArgs),
+}
+
+/// Which tenants a command works on.
+#[derive(Debug, Default, Args)]
+pub struct TenantSelection {
+    /// Every discovered tenant.
+    #[arg(long)]
+    pub all: bool,
+    /// One tenant.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["all", "tenants"])]
+    pub tenant: Option<String>,
+    /// These tenants (comma-separated ids).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "IDS",
+        conflicts_with = "all"
+    )]
+    pub tenants: Vec<String>,
+}
+
+/// `plover tenants create`
+#[derive(Debug, Args)]
+pub struct TenantCreateArgs {
+    /// The tenant id.
+    pub id: String,
+    /// Run this seed file after the migrations.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+}
+
+/// `plover tenants drop`
+#[derive(Debug, Args)]
+pub struct TenantDropArgs {
+    /// The tenant id.
+    pub id: String,
+    /// Really drop it, with all its data.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `plover tenants migrate`
+#[derive(Debug, Args)]
+pub struct TenantMigrateArgs {
+    /// Which tenants (one of --all, --tenant, --tenants is required).
+    #[command(flatten)]
+    pub select: TenantSelection,
+    /// Tenants migrated at once [default: tenants.concurrency, else 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: Option<u16>,
+    /// After a failed tenant: continue with the others, or abort (the rest are skipped)
+    /// [default: tenants.on_error, else continue].
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub on_error: Option<OnErrorArg>,
+    /// Migrate this many tenants first, and stop if any of them fails.
+    #[arg(long, value_name = "N")]
+    pub canary: Option<usize>,
+    /// Show what would run in each tenant, changing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Record pending migrations as applied without running them (adopting a fleet; only
+    /// what drizzle-multitenant's tracking table lists, when a tenant has one).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub mark_applied: bool,
+    /// Apply up to and including this version.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<Version>,
+    /// Run despite lint errors in pending migrations (recorded in the history rows).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `--on-error`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnErrorArg {
+    /// Go on with the other tenants.
+    Continue,
+    /// Start no other tenant.
+    Abort,
+}
+
+/// `plover tenants status`
+#[derive(Debug, Args)]
+pub struct TenantStatusArgs {
+    /// Which tenants [default: all].
+    #[command(flatten)]
+    pub select: TenantSelection,
+    /// Exit non-zero when any tenant is behind (7) or ahead, modified or unreadable (5).
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `plover tenants sync`
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("action").required(true).args(["mark_missing", "clean_orphans"])))]
+pub struct TenantSyncArgs {
+    /// Which tenants [default: all].
+    #[command(flatten)]
+    pub select: TenantSelection,
+    /// Record pending migrations as applied (their changes were made by hand).
+    #[arg(long)]
+    pub mark_missing: bool,
+    /// Remove history rows whose files were renamed or deleted.
+    #[arg(long)]
+    pub clean_orphans: bool,
+    /// Write the changes (without it, only show them).
+    #[arg(long)]
+    pub apply: bool,
+}
+
+/// `plover tenants drift`
+#[derive(Debug, Args)]
+pub struct TenantDriftArgs {
+    /// Which tenants [default: all].
+    #[command(flatten)]
+    pub select: TenantSelection,
+    /// Compare with this tenant [default: what the tenant migrations produce, replayed in a
+    /// scratch database].
+    #[arg(long, value_name = "ID")]
+    pub reference: Option<String>,
+}
+
+/// `plover tenants seed`
+#[derive(Debug, Args)]
+pub struct TenantSeedArgs {
+    /// The seed SQL file.
+    #[arg(long, value_name = "FILE")]
+    pub file: PathBuf,
+    /// Which tenants (one of --all, --tenant, --tenants is required).
+    #[command(flatten)]
+    pub select: TenantSelection,
+    /// Tenants seeded at once [default: tenants.concurrency, else 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: Option<u16>,
 }
 
 /// `plover schema ...`

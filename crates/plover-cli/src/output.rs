@@ -46,6 +46,7 @@ pub enum Mode {
 }
 
 /// The CLI's one way to print.
+#[derive(Clone)]
 pub struct Output {
     mode: Mode,
     secrets: Vec<String>,

@@ -222,6 +222,10 @@ pub trait Driver: Send {
     /// Runs `sql` (one or more statements) outside any transaction.
     async fn execute_script(&mut self, sql: &str) -> Result<(), DriverError>;
 
+    /// Runs `sql` (one or more statements) in one transaction and returns the rows the
+    /// statements inserted, updated or deleted, summed.
+    async fn execute_counted(&mut self, sql: &str) -> Result<u64, DriverError>;
+
     /// Runs one statement with bind parameters and returns its rows.
     async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DriverError>;
 
@@ -235,6 +239,22 @@ pub trait Driver: Send {
     /// time, with the lock still held. Backends without session settings need nothing.
     async fn reset_session(&mut self) -> Result<(), DriverError> {
         Ok(())
+    }
+
+    /// Makes `schema` the one unqualified names resolve to, for the rest of the session
+    /// (kept across [`reset_session`](Driver::reset_session)); `None` goes back to the
+    /// connection's own. Backends without schemas refuse.
+    async fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DriverError> {
+        match schema {
+            None => Ok(()),
+            Some(schema) => Err(DriverError::new(
+                ErrorKind::Config,
+                format!(
+                    "{} has no schemas; schema {schema} needs PostgreSQL",
+                    self.dialect().name
+                ),
+            )),
+        }
     }
 
     /// Tells other runners that the holder of `lock` is still alive. Locks that the server

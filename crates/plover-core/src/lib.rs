@@ -40,6 +40,7 @@ pub mod schema;
 pub mod source;
 pub mod sql;
 pub mod status;
+pub mod tenant;
 pub mod time;
 pub mod version;
 

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use plover_core::schema::{Catalog, Scope};
+use plover_core::sql::quote_ident;
 use plover_core::{
     Dialect, Driver, DriverError, LockAttempt, LockHolder, LockRequest, Row, Step, Value,
 };
@@ -23,6 +24,8 @@ pub struct PostgresDriver {
     /// Plover's own statements, prepared once per connection.
     statements: HashMap<String, Statement>,
     server_version: u32,
+    /// The schema set with [`Driver::use_schema`], put back after every session reset.
+    schema: Option<String>,
 }
 
 /// Asks the server its version and, from PostgreSQL 14, to notice a vanished client within
@@ -70,10 +73,19 @@ pub async fn connect(url: &str) -> Result<PostgresDriver, DriverError> {
         lock_label: None,
         statements: HashMap::new(),
         server_version,
+        schema: None,
     })
 }
 
 impl PostgresDriver {
+    /// `search_path` to `schema` alone, for this session.
+    async fn set_search_path(&mut self, schema: &str) -> Result<(), DriverError> {
+        let sql = "SELECT set_config('search_path', $1, false)";
+        self.query(sql, &[Value::Text(quote_ident(schema))])
+            .await
+            .map(drop)
+    }
+
     async fn prepare(&mut self, sql: &str) -> Result<Statement, DriverError> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
@@ -216,7 +228,43 @@ impl Driver for PostgresDriver {
             let sql = "SELECT set_config('application_name', $1, false)";
             self.query(sql, &[Value::Text(label)]).await?;
         }
+        if let Some(schema) = self.schema.clone() {
+            self.set_search_path(&schema).await?;
+        }
         Ok(())
+    }
+
+    async fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DriverError> {
+        match schema {
+            Some(schema) => self.set_search_path(schema).await?,
+            None => self
+                .client
+                .batch_execute("RESET search_path")
+                .await
+                .map_err(|e| from_postgres(&e, None))?,
+        }
+        self.schema = schema.map(str::to_owned);
+        Ok(())
+    }
+
+    async fn execute_counted(&mut self, sql: &str) -> Result<u64, DriverError> {
+        let script = format!("BEGIN;\n{sql}\n;COMMIT");
+        let result = self.client.simple_query(&script).await;
+        let messages = match result {
+            Ok(messages) => messages,
+            Err(e) => {
+                // The failed statement aborted the transaction; end it before reporting.
+                let _ = self.client.batch_execute("ROLLBACK").await;
+                return Err(from_postgres(&e, Some(sql)));
+            }
+        };
+        Ok(messages
+            .iter()
+            .map(|m| match m {
+                SimpleQueryMessage::CommandComplete(rows) => *rows,
+                _ => 0,
+            })
+            .sum())
     }
 
     async fn lock_holder(

@@ -193,6 +193,27 @@ impl Driver for SqliteDriver {
         self.worker.call(move |c| run_script(c, &sql)).await?
     }
 
+    async fn execute_counted(&mut self, sql: &str) -> Result<u64, DriverError> {
+        let sql = sql.to_owned();
+        self.worker
+            .call(move |c| {
+                let before = c.total_changes();
+                c.execute_batch("BEGIN IMMEDIATE")
+                    .map_err(|e| from_sqlite(e, 0))?;
+                match run_script(c, &sql) {
+                    Ok(()) => {
+                        c.execute_batch("COMMIT").map_err(|e| from_sqlite(e, 0))?;
+                        Ok(c.total_changes() - before)
+                    }
+                    Err(error) => {
+                        let _ = c.execute_batch("ROLLBACK");
+                        Err(error)
+                    }
+                }
+            })
+            .await?
+    }
+
     async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Vec<Row>, DriverError> {
         let (sql, values) = (sql.to_owned(), values.to_vec());
         self.worker.call(move |c| query(c, &sql, &values)).await?

@@ -16,6 +16,8 @@ use crate::interpolate::interpolate;
 use crate::lint::{LintSection, LintSettings, Preflight, Reversibility};
 use crate::migrator::Options;
 use crate::schema::TreeSettings;
+use crate::tenants::{DEFAULT_ADOPT_TABLE, DEFAULT_CONCURRENCY, Discovery, TenantSettings};
+use plover_core::tenant::{IdPattern, SchemaTemplate};
 
 /// The default name of the config file.
 pub const CONFIG_FILE: &str = "plover.toml";
@@ -39,6 +41,35 @@ pub struct ConfigFile {
     /// `[schema]`
     #[serde(default)]
     pub schema: SchemaSection,
+    /// `[tenants]`
+    #[serde(default)]
+    pub tenants: TenantsSection,
+}
+
+/// `[tenants]`: the tenant fleet, one schema per tenant.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantsSection {
+    /// `dir`: the tenant migrations directory, relative to the config file
+    /// (default `tenant-migrations`).
+    pub dir: Option<String>,
+    /// `schema_template`: how an id becomes a schema name (default `tenant_{id}`).
+    pub schema_template: Option<String>,
+    /// `id_pattern`: the characters ids may use (default `a-z0-9_-`).
+    pub id_pattern: Option<String>,
+    /// `ids`: a static list of tenants.
+    pub ids: Option<Vec<String>>,
+    /// `query`: SQL returning the tenant ids in its first column.
+    pub query: Option<String>,
+    /// `concurrency`: tenants migrated at once (default 4).
+    pub concurrency: Option<usize>,
+    /// `on_error`: `"continue"` (default) or `"abort"`.
+    pub on_error: Option<crate::tenants::OnError>,
+    /// `history_table`: the history table in each tenant schema (default `plover_migrations`).
+    pub history_table: Option<String>,
+    /// `adopt_table`: drizzle-multitenant's tracking table, read by `migrate --mark-applied`
+    /// (default `__drizzle_migrations`).
+    pub adopt_table: Option<String>,
 }
 
 /// `[schema]`: where `plover schema build` finds the DDL files.
@@ -257,6 +288,8 @@ pub struct Settings {
     pub options: Options,
     /// The schema commands' settings.
     pub schema: SchemaSettings,
+    /// The tenant fleet's settings.
+    pub tenants: TenantSettings,
 }
 
 /// `[schema]`, resolved: paths relative to the config file's directory.
@@ -324,12 +357,69 @@ pub fn resolve(
         .unwrap_or_default();
     options.lint = lint_settings(&file.lint).map_err(|(key, message)| value_error(key, message))?;
     let schema = schema_settings(&file.schema, base, &text)?;
+    let tenants = tenant_settings(&file.tenants, base, &text)
+        .map_err(|(key, message)| value_error(key, message))?;
     Ok(Settings {
         database,
         database_source,
         migrations_dir,
         options,
         schema,
+        tenants,
+    })
+}
+
+/// `[tenants]`, checked: the template, the id pattern and every listed id must read.
+fn tenant_settings(
+    section: &TenantsSection,
+    base: &Path,
+    text: &Interpolate<'_>,
+) -> Result<TenantSettings, (&'static str, String)> {
+    let text = |key: &'static str, value: &Option<String>| {
+        text(key, value).map_err(|e| (key, e.to_string()))
+    };
+    let template = text("tenants.schema_template", &section.schema_template)?
+        .unwrap_or_else(|| SchemaTemplate::DEFAULT.to_owned());
+    let template =
+        SchemaTemplate::parse(&template).map_err(|e| ("tenants.schema_template", e.to_string()))?;
+    let id_pattern = text("tenants.id_pattern", &section.id_pattern)?
+        .unwrap_or_else(|| IdPattern::DEFAULT.to_owned());
+    let id_pattern =
+        IdPattern::parse(&id_pattern).map_err(|e| ("tenants.id_pattern", e.to_string()))?;
+    let discovery = match (&section.ids, text("tenants.query", &section.query)?) {
+        (Some(_), Some(_)) => {
+            return Err((
+                "tenants.ids",
+                "set either tenants.ids or tenants.query, not both".to_owned(),
+            ));
+        }
+        (Some(ids), None) => {
+            for id in ids {
+                template
+                    .schema_for(id, &id_pattern)
+                    .map_err(|e| ("tenants.ids", e.to_string()))?;
+            }
+            Discovery::List(ids.clone())
+        }
+        (None, Some(query)) => Discovery::Query(query),
+        (None, None) => Discovery::Schemas,
+    };
+    let concurrency = section.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+    if concurrency == 0 {
+        return Err(("tenants.concurrency", "must be at least 1".to_owned()));
+    }
+    let dir = text("tenants.dir", &section.dir)?.unwrap_or_else(|| "tenant-migrations".to_owned());
+    Ok(TenantSettings {
+        dir: base.join(dir),
+        template,
+        id_pattern,
+        discovery,
+        concurrency,
+        on_error: section.on_error.unwrap_or_default(),
+        history_table: text("tenants.history_table", &section.history_table)?
+            .unwrap_or_else(|| crate::migrator::DEFAULT_HISTORY_TABLE.to_owned()),
+        adopt_table: text("tenants.adopt_table", &section.adopt_table)?
+            .unwrap_or_else(|| DEFAULT_ADOPT_TABLE.to_owned()),
     })
 }
 

@@ -32,6 +32,7 @@ mod observer;
 pub mod scaffold;
 pub mod schema;
 pub mod secrets;
+pub mod tenants;
 
 pub use connect::{connect, connect_for_reading};
 pub use database_url::{Backend, DatabaseUrl};

@@ -9,6 +9,7 @@ pub use lint::summary as lint_summary;
 mod new;
 mod schema;
 mod status;
+mod tenants;
 mod up;
 mod verify;
 
@@ -37,6 +38,7 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Verify => verify::run(&cli.global, &mut output).await,
         Command::Lint(args) => lint::run(&cli.global, &args, &mut output).await,
         Command::Schema(command) => schema::run(&cli.global, &command, &mut output).await,
+        Command::Tenants(args) => tenants::run(&cli.global, &args, &mut output).await,
     };
     match result {
         Ok(exit) => exit,

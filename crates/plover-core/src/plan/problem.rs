@@ -273,7 +273,7 @@ impl Problem {
                  done are still the first ones, record the new count with `plover accept {version} --reason \"...\"`"
             ),
             Problem::LintErrors { .. } => "make it safe (`plover lint` shows each recipe), accept a finding in the file's \
-                 header with `-- plover:allow RULE reason`, or run anyway with `plover up --force` (recorded in the history)"
+                 header with `-- plover:allow RULE reason`, or run anyway with `--force` on `plover up` or `plover tenants migrate` (recorded in the history)"
                 .to_owned(),
             Problem::NotReversible { .. } => "write its down script beside it".to_owned(),
             Problem::Script(_) => "fix the file; nothing was run".to_owned(),

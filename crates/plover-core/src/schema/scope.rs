@@ -14,6 +14,9 @@ pub struct Scope {
     pub schemas: Vec<String>,
     /// Tables to leave out, such as Plover's own bookkeeping tables.
     pub exclude_tables: Vec<QualifiedName>,
+    /// Print every object schema-qualified, even when one schema is read: how many schemas
+    /// read at once (a tenant fleet) and one read alone are made comparable.
+    pub qualified: bool,
 }
 
 impl Scope {
@@ -26,7 +29,7 @@ impl Scope {
     pub fn schema(schema: impl Into<String>) -> Self {
         Scope {
             schemas: vec![schema.into()],
-            exclude_tables: Vec::new(),
+            ..Scope::default()
         }
     }
 

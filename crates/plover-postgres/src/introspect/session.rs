@@ -47,7 +47,7 @@ pub async fn introspect(db: &mut PostgresDriver, scope: &Scope) -> Result<Catalo
 /// with several schemas, only `pg_catalog` is on it so that every user object is qualified.
 fn search_path(scope: &Scope) -> String {
     match scope.schemas.as_slice() {
-        [only] => quote_ident(only),
+        [only] if !scope.qualified => quote_ident(only),
         _ => "pg_catalog".to_owned(),
     }
 }

@@ -1,8 +1,8 @@
 //! `baseline` and `accept`: recording decisions in the history without running migrations.
 
 use plover_core::plan::{self, AcceptAction};
-use plover_core::status::status;
-use plover_core::{AppliedState, Driver, Step, Value, Version};
+use plover_core::status::{Entry, State, status};
+use plover_core::{AppliedState, Driver, Migration, Step, Value, Version};
 
 use super::history::{History, NewRow};
 use super::{AcceptReport, BaselineReport, Migrator, lock};
@@ -20,19 +20,91 @@ impl Migrator {
         let history = History::locate(db, &self.options).await?;
         let request = lock::request(&history.table, &self.options);
         lock::acquire(db, &request, self.options.lock_timeout, observer).await?;
-        let result = self.baseline_locked(db, &history, version).await;
+        let result = self
+            .record_locked(db, &history, |entries| {
+                plan::plan_baseline(entries, version).map_err(Error::Refused)
+            })
+            .await;
         lock::release(db, &request, result).await
     }
 
-    async fn baseline_locked(
+    /// Records every pending migration up to `version` as applied without running it: for
+    /// migrations someone applied by hand, or a fleet adopted from another tool. Applied
+    /// migrations stay as they are.
+    pub async fn mark_applied(
+        &self,
+        db: &mut dyn Driver,
+        version: Option<Version>,
+        observer: &mut dyn Observer,
+    ) -> Result<BaselineReport, Error> {
+        let history = History::locate(db, &self.options).await?;
+        let request = lock::request(&history.table, &self.options);
+        lock::acquire(db, &request, self.options.lock_timeout, observer).await?;
+        let result = self
+            .record_locked(db, &history, |entries| {
+                Ok(entries
+                    .iter()
+                    .filter(|e| e.state == State::Pending)
+                    .filter(|e| version.is_none_or(|v| e.version <= v))
+                    .filter_map(|e| e.migration)
+                    .collect())
+            })
+            .await;
+        lock::release(db, &request, result).await
+    }
+
+    /// Removes the history rows of applied migrations whose files are gone (renamed or
+    /// deleted), so the history matches the files again. Returns the versions removed.
+    pub async fn forget_missing(
+        &self,
+        db: &mut dyn Driver,
+        observer: &mut dyn Observer,
+    ) -> Result<Vec<Version>, Error> {
+        let history = History::locate(db, &self.options).await?;
+        let request = lock::request(&history.table, &self.options);
+        lock::acquire(db, &request, self.options.lock_timeout, observer).await?;
+        let result = self.forget_missing_locked(db, &history).await;
+        lock::release(db, &request, result).await
+    }
+
+    async fn forget_missing_locked(
         &self,
         db: &mut dyn Driver,
         history: &History,
-        version: Version,
+    ) -> Result<Vec<Version>, Error> {
+        let applied = history.list(db).await?;
+        let missing: Vec<Version> = status(&self.migrations, &applied)
+            .iter()
+            .filter(|e| e.state == State::Missing)
+            .map(|e| e.version)
+            .collect();
+        let delete = history.delete();
+        let params: Vec<[Value; 1]> = missing.iter().map(|v| [Value::Int(v.0)]).collect();
+        let steps: Vec<Step<'_>> = params.iter().map(|p| Step::Statement(&delete, p)).collect();
+        if !steps.is_empty() {
+            db.transaction(&steps)
+                .await
+                .map_err(Error::database(format!(
+                    "removing orphan rows from {}",
+                    history.table.plain()
+                )))?;
+        }
+        Ok(missing)
+    }
+
+    /// Inserts baseline rows for the migrations `choose` picks, in one transaction.
+    async fn record_locked(
+        &self,
+        db: &mut dyn Driver,
+        history: &History,
+        choose: impl for<'e> FnOnce(&[Entry<'e>]) -> Result<Vec<&'e Migration>, Error>,
     ) -> Result<BaselineReport, Error> {
         let applied = history.list(db).await?;
         let entries = status(&self.migrations, &applied);
-        let chosen = plan::plan_baseline(&entries, version).map_err(Error::Refused)?;
+        let chosen = choose(&entries)?;
+        if chosen.is_empty() {
+            return Ok(BaselineReport::default());
+        }
         history.ensure(db).await?;
         let inserts: Vec<(String, Vec<Value>)> = chosen
             .iter()

@@ -6,9 +6,9 @@ use plover_core::{AppliedMigration, AppliedState, Dialect, Driver, Row, Step, Va
 use super::Options;
 use crate::Error;
 
-/// Every applied migration, in version order.
-const SELECT: &str = "SELECT version, name, checksum, status, statements_done, statements_total, \
-     CAST(applied_at AS TEXT), execution_ms, applied_by, in_flight FROM {table} ORDER BY version";
+/// The columns [`History::parse`] reads, in its order.
+pub const COLUMNS: &str = "version, name, checksum, status, statements_done, statements_total, \
+     CAST(applied_at AS TEXT), execution_ms, applied_by, in_flight";
 
 const SELECT_SCRIPT: &str = "SELECT script FROM {table} WHERE version = $1";
 
@@ -67,6 +67,11 @@ pub struct NewRow<'a> {
 }
 
 impl History {
+    /// The history table `table`, on a backend speaking `dialect`.
+    pub fn at(table: QualifiedName, dialect: &'static Dialect) -> History {
+        History { table, dialect }
+    }
+
     /// Finds where the history table lives: the configured schema, or the connection's.
     pub async fn locate(db: &mut dyn Driver, options: &Options) -> Result<History, Error> {
         let dialect = db.dialect();
@@ -146,7 +151,10 @@ impl History {
             return Ok(Vec::new());
         }
         let rows = db
-            .query(&self.sql(SELECT), &[])
+            .query(
+                &self.sql(&format!("SELECT {COLUMNS} FROM {{table}} ORDER BY version")),
+                &[],
+            )
             .await
             .map_err(self.failed("reading"))?;
         rows.iter().map(|row| self.parse(row)).collect()
@@ -169,7 +177,8 @@ impl History {
             .map(str::to_owned))
     }
 
-    fn parse(&self, row: &Row) -> Result<AppliedMigration, Error> {
+    /// One row, read from the [`COLUMNS`].
+    pub fn parse(&self, row: &Row) -> Result<AppliedMigration, Error> {
         let corrupt = |what: &str| Error::CorruptHistory {
             table: self.table.plain(),
             detail: what.to_owned(),

@@ -1,7 +1,7 @@
 //! The [`Migrator`]: versioned migrations from a directory, applied to one database.
 
 mod admin;
-mod history;
+pub(crate) mod history;
 mod lock;
 mod options;
 mod planning;
@@ -13,6 +13,7 @@ mod run;
 mod statements;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use plover_core::plan::{self, DownTarget, UpPolicy};
@@ -42,7 +43,7 @@ use crate::{Error, Observer};
 /// migration lock first and report progress to the [`Observer`] they are given.
 #[derive(Clone, Debug)]
 pub struct Migrator {
-    migrations: Vec<Migration>,
+    migrations: Arc<[Migration]>,
     options: Options,
 }
 
@@ -50,7 +51,16 @@ impl Migrator {
     /// A migrator for `migrations` (sorted by version, as [`parse_migrations`] returns them).
     pub fn new(migrations: Vec<Migration>, options: Options) -> Self {
         Migrator {
-            migrations,
+            migrations: migrations.into(),
+            options,
+        }
+    }
+
+    /// The same migrations with other options (another tenant's history table, say),
+    /// sharing the parsed files.
+    pub fn with_options(&self, options: Options) -> Self {
+        Migrator {
+            migrations: Arc::clone(&self.migrations),
             options,
         }
     }
@@ -153,6 +163,27 @@ impl Migrator {
         let lints = preflight::lint(db, &planned, &self.options.lint)?;
         preflight::check(&planned, &lints, &self.options.lint)?;
         Ok(planned.iter().map(|p| p.migration.version).collect())
+    }
+
+    /// The preflight `up` runs, on the migrations `versions` (pending somewhere): refuses on
+    /// lint errors unless overridden, and on missing down scripts when they are required.
+    /// A fleet checks its files once with it before migrating any tenant.
+    pub fn preflight(
+        &self,
+        db: &dyn Driver,
+        versions: &std::collections::BTreeSet<Version>,
+    ) -> Result<(), Error> {
+        let planned: Vec<plan::PlannedMigration<'_>> = self
+            .migrations
+            .iter()
+            .filter(|m| versions.contains(&m.version))
+            .map(|migration| plan::PlannedMigration {
+                migration,
+                resume: None,
+            })
+            .collect();
+        let lints = preflight::lint(db, &planned, &self.options.lint)?;
+        preflight::check(&planned, &lints, &self.options.lint).map(drop)
     }
 
     /// What `up` would do, without taking the lock or changing anything.

@@ -161,7 +161,7 @@ pub struct RunReport {
 }
 
 /// `baseline`: what was recorded.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct BaselineReport {
     /// The versions recorded as applied.
     pub recorded: Vec<Version>,

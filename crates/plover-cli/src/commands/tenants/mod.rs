@@ -1,0 +1,87 @@
+//! `plover tenants list | create | drop | migrate | status | sync | drift | seed`.
+
+mod lifecycle;
+mod migrate;
+mod progress;
+mod reports;
+
+use plover::tenants::{Fleet, Selection, TenantError};
+
+use crate::args::{Global, TenantSelection, TenantsArgs, TenantsCommand};
+use crate::exit::Exit;
+use crate::output::{Failure, Output};
+use crate::settings::{self, CommandFlags};
+
+/// Runs one tenants command.
+pub async fn run(
+    global: &Global,
+    args: &TenantsArgs,
+    output: &mut Output,
+) -> Result<Exit, Failure> {
+    let flags = CommandFlags {
+        force: matches!(&args.command, TenantsCommand::Migrate(m) if m.force),
+        ..CommandFlags::default()
+    };
+    let mut settings = settings::load(global, flags)?;
+    output.hide(settings.database.passwords());
+    if let Some(dir) = &args.tenants_dir {
+        settings.tenants.dir = dir.clone();
+    }
+    let fleet = Fleet::new(
+        settings.database.clone(),
+        settings.tenants.clone(),
+        settings.options.clone(),
+    )
+    .map_err(tenant_failure)?;
+    match &args.command {
+        TenantsCommand::List => lifecycle::list(&fleet, output).await,
+        TenantsCommand::Create(args) => lifecycle::create(&fleet, args, output).await,
+        TenantsCommand::Drop(args) => lifecycle::drop(&fleet, args, output).await,
+        TenantsCommand::Migrate(args) => migrate::run(&fleet, args, output).await,
+        TenantsCommand::Status(args) => reports::status(&fleet, args, output).await,
+        TenantsCommand::Sync(args) => reports::sync(&fleet, args, output).await,
+        TenantsCommand::Drift(args) => reports::drift(&fleet, args, output).await,
+        TenantsCommand::Seed(args) => reports::seed(&fleet, args, output).await,
+    }
+}
+
+/// The tenants a command works on; commands that change tenants must be told which.
+fn selection(select: &TenantSelection, changes: bool) -> Result<Selection, Failure> {
+    if let Some(id) = &select.tenant {
+        return Ok(Selection::Only(vec![id.clone()]));
+    }
+    if !select.tenants.is_empty() {
+        return Ok(Selection::Only(select.tenants.clone()));
+    }
+    if select.all || !changes {
+        return Ok(Selection::All);
+    }
+    Err(Failure::new(
+        Exit::Usage,
+        "say which tenants: --all, --tenant ID or --tenants A,B",
+    ))
+}
+
+/// Turns a fleet error into what the CLI shows.
+fn tenant_failure(error: TenantError) -> Failure {
+    let error = match error {
+        TenantError::Migrations(inner) => return crate::commands::engine_failure(*inner),
+        other => other,
+    };
+    let exit = match &error {
+        TenantError::Usage(_)
+        | TenantError::InvalidId(_)
+        | TenantError::NoSuchTenant { .. }
+        | TenantError::SeedFile { .. } => Exit::Usage,
+        TenantError::Connect { source, .. } if source.kind == plover::core::ErrorKind::Config => {
+            Exit::Usage
+        }
+        TenantError::Connect { .. } => Exit::Unreachable,
+        TenantError::Database { .. } => Exit::Database,
+        TenantError::AlreadyExists { .. } => Exit::Refused,
+        TenantError::SeedFailed { .. } => Exit::MigrationFailed,
+        TenantError::Schema(inner) => Exit::from(inner),
+        _ => Exit::Internal,
+    };
+    Failure::new(exit, error.to_string())
+}

@@ -1,0 +1,342 @@
+//! `tenants migrate`: the fleet's migrations in every selected tenant, in parallel.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use plover_core::{Driver, Version};
+use serde::Serialize;
+
+use super::hooks::TenantObserver;
+use super::pool::{TenantJob, fan_out};
+use super::status::read_statuses;
+use super::{Fleet, FleetHooks, OnError, Selection, Tenant, TenantError, adopt};
+use crate::migrator::Done;
+
+/// How a fleet run behaves; `None`s take the `[tenants]` settings.
+#[derive(Clone, Debug, Default)]
+pub struct MigrateOptions {
+    /// Tenants migrated at once.
+    pub concurrency: Option<usize>,
+    /// What a failed tenant does to the rest.
+    pub on_error: Option<OnError>,
+    /// Migrate this many tenants first, and stop if any of them fails.
+    pub canary: Option<usize>,
+    /// Only say what would run.
+    pub dry_run: bool,
+    /// Record pending migrations as applied without running them (adopting a fleet; with a
+    /// drizzle-multitenant tracking table, only what it lists).
+    pub mark_applied: bool,
+    /// Stop at this version.
+    pub target: Option<Version>,
+}
+
+/// How one tenant ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Up to date at the end (whether or not this run applied anything).
+    Succeeded,
+    /// Its migration failed or was refused; it is where it was before the failing one.
+    Failed,
+    /// Not started: the run was aborted, or its canaries failed.
+    Skipped,
+}
+
+/// One tenant's part of a fleet run.
+#[derive(Clone, Debug, Serialize)]
+pub struct TenantResult {
+    /// The tenant.
+    #[serde(flatten)]
+    pub tenant: Tenant,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// What this run applied (or, with `--mark-applied`, recorded), in order.
+    pub applied: Vec<Done>,
+    /// With `--dry-run`: the versions that would run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub planned: Vec<i64>,
+    /// Why it failed, or why it was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// How long this tenant took, in milliseconds.
+    pub duration_ms: f64,
+}
+
+impl TenantResult {
+    fn new(tenant: &Tenant, outcome: Outcome) -> Self {
+        TenantResult {
+            tenant: tenant.clone(),
+            outcome,
+            applied: Vec::new(),
+            planned: Vec::new(),
+            error: None,
+            duration_ms: 0.0,
+        }
+    }
+
+    fn failed(tenant: &Tenant, error: String) -> Self {
+        TenantResult {
+            error: Some(error),
+            ..TenantResult::new(tenant, Outcome::Failed)
+        }
+    }
+
+    fn skipped(tenant: &Tenant, why: &str) -> Self {
+        TenantResult {
+            error: Some(why.to_owned()),
+            ..TenantResult::new(tenant, Outcome::Skipped)
+        }
+    }
+}
+
+/// A fleet run: `total == succeeded + failed + skipped`, always.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FleetReport {
+    /// Tenants selected.
+    pub total: usize,
+    /// Up to date at the end.
+    pub succeeded: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Not started.
+    pub skipped: usize,
+    /// Whether nothing was changed (`--dry-run`).
+    pub dry_run: bool,
+    /// Whether the canaries failed, stopping the run.
+    pub canary_failed: bool,
+    /// The whole run, in milliseconds.
+    pub duration_ms: f64,
+    /// Every tenant, in selection order.
+    pub tenants: Vec<TenantResult>,
+}
+
+impl FleetReport {
+    fn from_results(tenants: Vec<TenantResult>, started: Instant) -> Self {
+        let count = |o: Outcome| tenants.iter().filter(|t| t.outcome == o).count();
+        FleetReport {
+            total: tenants.len(),
+            succeeded: count(Outcome::Succeeded),
+            failed: count(Outcome::Failed),
+            skipped: count(Outcome::Skipped),
+            dry_run: false,
+            canary_failed: false,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            tenants,
+        }
+    }
+}
+
+impl Fleet {
+    /// Brings every selected tenant up to date (or to `options.target`).
+    ///
+    /// The histories are read first, in a few queries; only tenants with something to do
+    /// get a worker. Each tenant is migrated under its own lock, so a second fleet run at
+    /// the same time waits per tenant and finds the work done.
+    pub async fn migrate(
+        &self,
+        selection: &Selection,
+        options: &MigrateOptions,
+        hooks: Arc<dyn FleetHooks>,
+    ) -> Result<FleetReport, TenantError> {
+        let started = Instant::now();
+        let mut db = self.connect().await?;
+        let tenants = self.select(db.as_mut(), selection).await?;
+        let statuses = read_statuses(
+            db.as_mut(),
+            &tenants,
+            &self.settings.history_table,
+            self.migrations(),
+        )
+        .await?;
+        if !options.dry_run && !options.mark_applied {
+            let pending = statuses
+                .iter()
+                .flat_map(|s| &s.pending_versions)
+                .map(|v| Version(*v))
+                .filter(|v| options.target.is_none_or(|t| *v <= t))
+                .collect();
+            self.migrator
+                .preflight(db.as_ref(), &pending)
+                .map_err(|e| TenantError::Migrations(Box::new(e)))?;
+        }
+        drop(db);
+        let with_work = statuses.iter().filter(|s| s.needs_work()).count();
+        hooks.selected(statuses.len(), with_work);
+        let mut results: Vec<Option<TenantResult>> = Vec::with_capacity(tenants.len());
+        let mut work = Vec::new();
+        for status in statuses {
+            if status.needs_work() {
+                work.push(status.tenant);
+                results.push(None);
+            } else {
+                let result = TenantResult::new(&status.tenant, Outcome::Succeeded);
+                hooks.before_tenant(&status.tenant);
+                hooks.after_tenant(&result);
+                results.push(Some(result));
+            }
+        }
+        let job = Arc::new(MigrateJob {
+            fleet: self.clone(),
+            hooks,
+            mode: Mode::of(options),
+        });
+        let (done, canary_failed) = self.run_with_canary(job, work, options).await;
+        let mut done = done.into_iter();
+        let tenants = results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| done.next().expect("one result per tenant with work")))
+            .collect();
+        Ok(FleetReport {
+            dry_run: options.dry_run,
+            canary_failed,
+            ..FleetReport::from_results(tenants, started)
+        })
+    }
+
+    /// Runs the canaries first when asked: if any of them fails, the rest are skipped.
+    async fn run_with_canary(
+        &self,
+        job: Arc<MigrateJob>,
+        mut work: Vec<Tenant>,
+        options: &MigrateOptions,
+    ) -> (Vec<TenantResult>, bool) {
+        let concurrency = options.concurrency.unwrap_or(self.settings.concurrency);
+        let abort = options.on_error.unwrap_or(self.settings.on_error) == OnError::Abort;
+        let canaries = options.canary.unwrap_or(0).min(work.len());
+        if canaries == 0 {
+            return (fan_out(self, job, work, concurrency, abort).await, false);
+        }
+        let rest = work.split_off(canaries);
+        let mut done = fan_out(self, Arc::clone(&job), work, concurrency, abort).await;
+        let canary_failed = done.iter().any(|r| r.outcome != Outcome::Succeeded);
+        if canary_failed {
+            done.extend(rest.iter().map(|t| {
+                let result = TenantResult::skipped(t, "a canary tenant failed");
+                job.hooks.after_tenant(&result);
+                result
+            }));
+        } else {
+            done.extend(fan_out(self, job, rest, concurrency, abort).await);
+        }
+        (done, canary_failed)
+    }
+}
+
+/// What a run does in each tenant.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    Apply(Option<Version>),
+    Plan(Option<Version>),
+    MarkApplied(Option<Version>),
+}
+
+impl Mode {
+    fn of(options: &MigrateOptions) -> Mode {
+        match (options.dry_run, options.mark_applied) {
+            (true, _) => Mode::Plan(options.target),
+            (false, true) => Mode::MarkApplied(options.target),
+            (false, false) => Mode::Apply(options.target),
+        }
+    }
+}
+
+struct MigrateJob {
+    fleet: Fleet,
+    hooks: Arc<dyn FleetHooks>,
+    mode: Mode,
+}
+
+#[async_trait]
+impl TenantJob for MigrateJob {
+    type Output = TenantResult;
+
+    async fn run(&self, db: &mut dyn Driver, tenant: &Tenant) -> TenantResult {
+        self.hooks.before_tenant(tenant);
+        let started = Instant::now();
+        let mut result = match self.migrate(db, tenant).await {
+            Ok(result) => result,
+            Err(error) => TenantResult::failed(tenant, error),
+        };
+        result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        self.hooks.after_tenant(&result);
+        result
+    }
+
+    fn unreachable(&self, tenant: &Tenant, error: String) -> TenantResult {
+        self.hooks.before_tenant(tenant);
+        let result = TenantResult::failed(tenant, error);
+        self.hooks.after_tenant(&result);
+        result
+    }
+
+    fn skipped(&self, tenant: &Tenant) -> TenantResult {
+        let result = TenantResult::skipped(tenant, "the run was aborted after a failure");
+        self.hooks.after_tenant(&result);
+        result
+    }
+
+    fn failed(&self, output: &TenantResult) -> bool {
+        output.outcome == Outcome::Failed
+    }
+}
+
+impl MigrateJob {
+    /// `versions` as applied migrations (their times unknown).
+    fn done(&self, versions: &[Version]) -> Vec<Done> {
+        let migrations = self.fleet.migrations();
+        versions
+            .iter()
+            .filter_map(|v| migrations.iter().find(|m| m.version == *v))
+            .map(|m| Done {
+                version: m.version,
+                name: m.name.clone(),
+                elapsed_ms: 0.0,
+            })
+            .collect()
+    }
+
+    async fn migrate(&self, db: &mut dyn Driver, tenant: &Tenant) -> Result<TenantResult, String> {
+        db.use_schema(Some(&tenant.schema))
+            .await
+            .map_err(|e| format!("setting search_path to {}: {e}", tenant.schema))?;
+        let migrator = self.fleet.migrator_for(tenant);
+        let mut observer = TenantObserver {
+            hooks: self.hooks.as_ref(),
+            tenant,
+        };
+        let mut result = TenantResult::new(tenant, Outcome::Succeeded);
+        match self.mode {
+            Mode::Apply(target) => match migrator.up(db, target, &mut observer).await {
+                Ok(report) => result.applied = report.migrations,
+                Err(error) => {
+                    if let crate::Error::MigrationFailed { applied, .. } = &error {
+                        result.applied = self.done(applied);
+                    }
+                    result.outcome = Outcome::Failed;
+                    result.error = Some(error.to_string());
+                }
+            },
+            Mode::Plan(target) => {
+                let plan = migrator
+                    .plan_up(db, target)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                result.planned = plan.steps.iter().map(|s| s.version.0).collect();
+            }
+            Mode::MarkApplied(target) => {
+                let recorded = adopt::mark_applied(
+                    db,
+                    &migrator,
+                    tenant,
+                    &self.fleet.settings.adopt_table,
+                    target,
+                    &mut observer,
+                )
+                .await?;
+                result.applied = recorded;
+            }
+        }
+        Ok(result)
+    }
+}

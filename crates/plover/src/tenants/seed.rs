@@ -1,0 +1,162 @@
+//! `tenants seed`: one SQL file run in every selected tenant, each in one transaction.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use plover_core::Driver;
+use serde::Serialize;
+
+use super::pool::{TenantJob, fan_out};
+use super::{Fleet, FleetHooks, Outcome, Selection, Tenant, TenantError, TenantResult};
+
+/// One tenant's seeding.
+#[derive(Clone, Debug, Serialize)]
+pub struct TenantSeed {
+    /// The tenant.
+    #[serde(flatten)]
+    pub tenant: Tenant,
+    /// How it ended; a failed seed changed nothing in that tenant.
+    pub outcome: Outcome,
+    /// Rows the file inserted, updated or deleted.
+    pub rows: u64,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// How long it took, in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// `tenants seed`: `total == succeeded + failed + skipped`.
+#[derive(Clone, Debug, Serialize)]
+pub struct SeedReport {
+    /// The seed file.
+    pub file: String,
+    /// Tenants selected.
+    pub total: usize,
+    /// Seeded.
+    pub succeeded: usize,
+    /// Failed (rolled back).
+    pub failed: usize,
+    /// Not started.
+    pub skipped: usize,
+    /// Rows touched in all tenants.
+    pub rows: u64,
+    /// Every tenant, in selection order.
+    pub tenants: Vec<TenantSeed>,
+}
+
+impl Fleet {
+    /// Runs the SQL file `file` in each selected tenant (its schema first on the search
+    /// path), each tenant in one transaction. A seed written idempotently (`ON CONFLICT DO
+    /// NOTHING`, `WHERE NOT EXISTS`) can run again without duplicating rows; the report
+    /// says how many rows each run touched.
+    pub async fn seed(
+        &self,
+        selection: &Selection,
+        file: &Path,
+        concurrency: Option<usize>,
+        hooks: Arc<dyn FleetHooks>,
+    ) -> Result<SeedReport, TenantError> {
+        let sql = std::fs::read_to_string(file).map_err(|e| TenantError::SeedFile {
+            path: file.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let mut db = self.connect().await?;
+        let tenants = self.select(db.as_mut(), selection).await?;
+        drop(db);
+        let job = Arc::new(SeedJob { sql, hooks });
+        let concurrency = concurrency.unwrap_or(self.settings.concurrency);
+        let tenants = fan_out(self, job, tenants, concurrency, false).await;
+        let count = |o: Outcome| tenants.iter().filter(|t| t.outcome == o).count();
+        Ok(SeedReport {
+            file: file.display().to_string(),
+            total: tenants.len(),
+            succeeded: count(Outcome::Succeeded),
+            failed: count(Outcome::Failed),
+            skipped: count(Outcome::Skipped),
+            rows: tenants.iter().map(|t| t.rows).sum(),
+            tenants,
+        })
+    }
+
+    /// Seeds one tenant on `db`, its schema on the search path.
+    pub(crate) async fn seed_one(
+        db: &mut dyn Driver,
+        tenant: &Tenant,
+        sql: &str,
+    ) -> Result<u64, String> {
+        db.use_schema(Some(&tenant.schema))
+            .await
+            .map_err(|e| format!("setting search_path to {}: {e}", tenant.schema))?;
+        db.execute_counted(sql).await.map_err(|e| e.to_string())
+    }
+}
+
+struct SeedJob {
+    sql: String,
+    hooks: Arc<dyn FleetHooks>,
+}
+
+impl SeedJob {
+    fn report(&self, seed: &TenantSeed) {
+        self.hooks.after_tenant(&TenantResult {
+            tenant: seed.tenant.clone(),
+            outcome: seed.outcome,
+            applied: Vec::new(),
+            planned: Vec::new(),
+            error: seed.error.clone(),
+            duration_ms: seed.duration_ms,
+        });
+    }
+
+    fn failed(tenant: &Tenant, error: String, outcome: Outcome) -> TenantSeed {
+        TenantSeed {
+            tenant: tenant.clone(),
+            outcome,
+            rows: 0,
+            error: Some(error),
+            duration_ms: 0.0,
+        }
+    }
+}
+
+#[async_trait]
+impl TenantJob for SeedJob {
+    type Output = TenantSeed;
+
+    async fn run(&self, db: &mut dyn Driver, tenant: &Tenant) -> TenantSeed {
+        self.hooks.before_tenant(tenant);
+        let started = Instant::now();
+        let mut seed = match Fleet::seed_one(db, tenant, &self.sql).await {
+            Ok(rows) => TenantSeed {
+                tenant: tenant.clone(),
+                outcome: Outcome::Succeeded,
+                rows,
+                error: None,
+                duration_ms: 0.0,
+            },
+            Err(error) => SeedJob::failed(tenant, error, Outcome::Failed),
+        };
+        seed.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        self.report(&seed);
+        seed
+    }
+
+    fn unreachable(&self, tenant: &Tenant, error: String) -> TenantSeed {
+        let seed = SeedJob::failed(tenant, error, Outcome::Failed);
+        self.report(&seed);
+        seed
+    }
+
+    fn skipped(&self, tenant: &Tenant) -> TenantSeed {
+        let seed = SeedJob::failed(tenant, "the run was aborted".to_owned(), Outcome::Skipped);
+        self.report(&seed);
+        seed
+    }
+
+    fn failed(&self, output: &TenantSeed) -> bool {
+        output.outcome == Outcome::Failed
+    }
+}
