@@ -49,6 +49,9 @@ pub use settings::{DEFAULT_ADOPT_TABLE, DEFAULT_CONCURRENCY, Discovery, OnError,
 pub use status::{TenantState, TenantStatus};
 pub use sync::{SyncAction, SyncReport, TenantSync};
 
+/// Pools for applications: one per tenant, its schema on the search path.
+pub use plover_postgres::pools::{PoolsConfig, TenantPools};
+
 use crate::database_url::{Backend, DatabaseUrl};
 use crate::migrator::{Migrator, Options};
 
