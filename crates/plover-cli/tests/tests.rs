@@ -8,3 +8,4 @@ mod lint;
 mod schema;
 mod snapshots;
 mod support;
+mod tenants;
