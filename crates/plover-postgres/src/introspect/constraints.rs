@@ -12,7 +12,7 @@ use super::reader::{Cells, Reader, table_mut};
 /// PostgreSQL's bookkeeping, not the user's, and are left out. A partition's copy of its
 /// parent's constraint sits on another table and stays.
 const CONSTRAINTS_SQL: &str = r#"
-SELECT n.nspname::text, c.relname::text, k.conname::text, k.contype::text,
+SELECT c.relnamespace::int8, c.relname::text, k.conname::text, k.contype::text,
        (SELECT pg_catalog.json_agg(
                  (SELECT a.attname FROM pg_catalog.pg_attribute a
                   WHERE a.attrelid = k.conrelid AND a.attnum = u.attnum)
@@ -22,7 +22,6 @@ SELECT n.nspname::text, c.relname::text, k.conname::text, k.contype::text,
        k.condeferrable, k.condeferred, k.convalidated
 FROM pg_catalog.pg_constraint k
 JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE k.contype IN ('p', 'u', 'c', 'x', 'f')
   AND NOT EXISTS (
         SELECT FROM pg_catalog.pg_constraint parent

@@ -20,7 +20,7 @@ use super::reader::{Cells, Reader, table_mut, view_mut};
 ///
 /// `NULLS_NOT_DISTINCT` is replaced by [`indexes_sql`] (PostgreSQL 15 added the column).
 const INDEXES_SQL: &str = r#"
-SELECT n.nspname::text, t.relname::text, t.relkind = 'm', x.relname::text, am.amname::text,
+SELECT t.relnamespace::int8, t.relname::text, t.relkind = 'm', x.relname::text, am.amname::text,
        pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),
        i.indnkeyatts,
        (SELECT pg_catalog.json_agg(pg_catalog.pg_get_indexdef(i.indexrelid, s.k, true) ORDER BY s.k)
@@ -32,7 +32,6 @@ SELECT n.nspname::text, t.relname::text, t.relkind = 'm', x.relname::text, am.am
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid
 JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = x.relam
 WHERE t.relkind IN ('r', 'p', 'm')
   AND t.relnamespace = ANY (pg_catalog.string_to_array($1, ',')::oid[])

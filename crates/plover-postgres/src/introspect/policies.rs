@@ -7,7 +7,7 @@ use super::reader::{Cells, Reader, table_mut};
 
 /// SQL: the policies of the tables in scope. Role oid 0 in `polroles` means everyone.
 const POLICIES_SQL: &str = r#"
-SELECT n.nspname::text, c.relname::text, p.polname::text,
+SELECT c.relnamespace::int8, c.relname::text, p.polname::text,
        CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
                      WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
        p.polpermissive,
@@ -18,7 +18,6 @@ SELECT n.nspname::text, c.relname::text, p.polname::text,
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)
 FROM pg_catalog.pg_policy p
 JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relnamespace = ANY (pg_catalog.string_to_array($1, ',')::oid[])
 "#;
 

@@ -1,6 +1,8 @@
 //! Running the family queries over the schemas in scope, reading their cells, and finding
 //! where in the catalog each row belongs.
 
+use std::collections::HashMap;
+
 use plover_core::schema::{Catalog, Schema, Table, View};
 use plover_core::{Driver, DriverError, ErrorKind, Row, Value};
 use serde::de::DeserializeOwned;
@@ -8,19 +10,25 @@ use serde::de::DeserializeOwned;
 use crate::PostgresDriver;
 
 /// Runs the family queries. Each takes one parameter, `$1`: the oids of the schemas in
-/// scope, comma-separated, read with `string_to_array($1, ',')::oid[]`.
+/// scope, comma-separated, read with `string_to_array($1, ',')::oid[]`; and each returns
+/// its object's schema oid first, which the reader turns into the schema's name. (Joining
+/// `pg_namespace` in every query instead misleads the planner into a nested loop over the
+/// whole catalog when the catalog's statistics are stale, as they are right after a fleet
+/// of tenant schemas is created.)
 pub(super) struct Reader<'a> {
     db: &'a mut PostgresDriver,
     namespaces: Value,
+    names: HashMap<i64, String>,
 }
 
 impl<'a> Reader<'a> {
-    /// A reader over the schemas whose oids are `namespaces`.
-    pub(super) fn new(db: &'a mut PostgresDriver, namespaces: &[i64]) -> Self {
-        let list: Vec<String> = namespaces.iter().map(i64::to_string).collect();
+    /// A reader over the schemas `namespaces` (oid, name).
+    pub(super) fn new(db: &'a mut PostgresDriver, namespaces: &[(i64, String)]) -> Self {
+        let list: Vec<String> = namespaces.iter().map(|(oid, _)| oid.to_string()).collect();
         Reader {
             db,
             namespaces: Value::Text(list.join(",")),
+            names: namespaces.iter().cloned().collect(),
         }
     }
 
@@ -31,9 +39,19 @@ impl<'a> Reader<'a> {
 
     /// The rows of the family query `sql`.
     pub(super) async fn rows(&mut self, sql: &str) -> Result<Vec<Row>, DriverError> {
-        self.db
+        let mut rows = self
+            .db
             .query(sql, std::slice::from_ref(&self.namespaces))
-            .await
+            .await?;
+        for row in &mut rows {
+            let name = row
+                .first()
+                .and_then(Value::as_i64)
+                .and_then(|oid| self.names.get(&oid))
+                .ok_or_else(|| unexpected(0, "the oid of a schema in scope"))?;
+            row[0] = Value::Text(name.clone());
+        }
+        Ok(rows)
     }
 }
 

@@ -13,7 +13,7 @@ use super::reader::{Cells, Reader, schema_mut};
 /// `ROUTINE_BODY` is replaced by [`routines_sql`]: from PostgreSQL 14 a SQL-standard body
 /// (`BEGIN ATOMIC ...`) lives in `prosqlbody`, with `prosrc` empty.
 const ROUTINES_SQL: &str = r#"
-SELECT n.nspname::text,
+SELECT p.pronamespace::int8,
        p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
        p.prokind::text,
        pg_catalog.pg_get_function_arguments(p.oid),
@@ -38,7 +38,6 @@ SELECT n.nspname::text,
          ELSE ROUTINE_BODY END, 'UTF8')), 'hex'),
        dsc.description
 FROM pg_catalog.pg_proc p
-JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 LEFT JOIN pg_catalog.pg_description dsc
   ON dsc.objoid = p.oid AND dsc.classoid = 'pg_catalog.pg_proc'::regclass AND dsc.objsubid = 0

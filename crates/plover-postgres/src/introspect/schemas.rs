@@ -53,18 +53,19 @@ pub(super) async fn add_schemas(
     db: &mut PostgresDriver,
     scope: &Scope,
     catalog: &mut Catalog,
-) -> Result<Vec<i64>, DriverError> {
+) -> Result<Vec<(i64, String)>, DriverError> {
     let names = serde_json::to_string(&scope.schemas)
         .map_err(|e| DriverError::new(ErrorKind::Query, e.to_string()))?;
-    let mut oids = Vec::new();
+    let mut namespaces = Vec::new();
     for row in db.query(SCHEMAS_SQL, &[Value::Text(names)]).await? {
         let cells = Cells(&row);
-        oids.push(cells.int(0)?);
         let schema = Schema {
             comment: cells.opt_text(2),
             ..Schema::default()
         };
-        catalog.schemas.insert(cells.text(1)?, schema);
+        let name = cells.text(1)?;
+        catalog.schemas.insert(name.clone(), schema);
+        namespaces.push((cells.int(0)?, name));
     }
-    Ok(oids)
+    Ok(namespaces)
 }

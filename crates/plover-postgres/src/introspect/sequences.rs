@@ -10,13 +10,12 @@ use super::reader::{Cells, Reader, schema_mut};
 /// The owner prints unqualified, as `OWNED BY` requires the same schema; its table's name
 /// comes raw too, to leave out the sequences of excluded tables.
 const SEQUENCES_SQL: &str = r#"
-SELECT n.nspname::text, c.relname::text,
+SELECT c.relnamespace::int8, c.relname::text,
        pg_catalog.format_type(s.seqtypid, NULL),
        s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
        owner.column_path, owner.table_name
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
   SELECT pg_catalog.quote_ident(tc.relname) || '.' || pg_catalog.quote_ident(ta.attname)
            AS column_path,

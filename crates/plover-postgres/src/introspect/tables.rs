@@ -10,11 +10,10 @@ use super::reader::{Cells, Reader, schema_mut, table_mut};
 /// come from joining `pg_description`, which costs a third of calling `obj_description`
 /// (and `col_description`) once per row.
 const TABLES_SQL: &str = r#"
-SELECT n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
+SELECT c.relnamespace::int8, c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
        dsc.description
 FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description dsc
   ON dsc.objoid = c.oid AND dsc.classoid = 'pg_catalog.pg_class'::regclass AND dsc.objsubid = 0
 WHERE c.relkind IN ('r', 'p')
@@ -28,7 +27,7 @@ WHERE c.relkind IN ('r', 'p')
 /// SQL: the columns of those tables, in position order. The collation is named only when
 /// it is not the type's own, quoted and qualified the way `format_type` would.
 const COLUMNS_SQL: &str = r#"
-SELECT n.nspname::text, c.relname::text, a.attname::text,
+SELECT c.relnamespace::int8, c.relname::text, a.attname::text,
        pg_catalog.format_type(a.atttypid, a.atttypmod),
        NOT a.attnotnull,
        pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
@@ -43,7 +42,6 @@ SELECT n.nspname::text, c.relname::text, a.attname::text,
        dsc.description
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation

@@ -8,12 +8,11 @@ use super::reader::{Cells, Reader, table_mut};
 /// SQL: the user triggers of the tables in scope; internal ones (behind foreign keys and
 /// deferrable constraints) are part of their constraint.
 const TRIGGERS_SQL: &str = r#"
-SELECT n.nspname::text, c.relname::text, g.tgname::text,
+SELECT c.relnamespace::int8, c.relname::text, g.tgname::text,
        pg_catalog.pg_get_triggerdef(g.oid, true),
        g.tgenabled <> 'D'
 FROM pg_catalog.pg_trigger g
 JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT g.tgisinternal
   AND c.relkind IN ('r', 'p')
   AND c.relnamespace = ANY (pg_catalog.string_to_array($1, ',')::oid[])

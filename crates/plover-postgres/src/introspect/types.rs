@@ -11,7 +11,7 @@ use super::reader::{Cells, Reader, schema_mut};
 /// SQL: the enum, domain and standalone composite types in scope, except those of
 /// extensions. The composite type every table and view has, and array types, are left out.
 const TYPES_SQL: &str = r#"
-SELECT n.nspname::text, t.typname::text, t.typtype::text,
+SELECT t.typnamespace::int8, t.typname::text, t.typtype::text,
        (SELECT pg_catalog.json_agg(e.enumlabel ORDER BY e.enumsortorder)
         FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid)::text,
        pg_catalog.format_type(t.typbasetype, t.typtypmod),
@@ -26,7 +26,6 @@ SELECT n.nspname::text, t.typname::text, t.typtype::text,
         WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped)::text,
        pg_catalog.obj_description(t.oid, 'pg_type')
 FROM pg_catalog.pg_type t
-JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_class r ON r.oid = t.typrelid
 WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND r.relkind = 'c'))
   AND t.typnamespace = ANY (pg_catalog.string_to_array($1, ',')::oid[])

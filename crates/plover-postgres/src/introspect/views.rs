@@ -9,11 +9,10 @@ use super::reader::{Cells, Reader, schema_mut};
 
 /// SQL: the views and materialized views in scope, except those of extensions.
 const VIEWS_SQL: &str = r#"
-SELECT n.nspname::text, c.relname::text, c.relkind = 'm',
+SELECT c.relnamespace::int8, c.relname::text, c.relkind = 'm',
        pg_catalog.pg_get_viewdef(c.oid, true),
        dsc.description
 FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description dsc
   ON dsc.objoid = c.oid AND dsc.classoid = 'pg_catalog.pg_class'::regclass AND dsc.objsubid = 0
 WHERE c.relkind IN ('v', 'm')

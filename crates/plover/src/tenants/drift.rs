@@ -19,6 +19,9 @@ use crate::schema::{SchemaError, introspect};
 /// The schema name tenants are compared under.
 const COMMON_NAME: &str = "tenant";
 
+/// Tenant schemas introspected in one transaction.
+const SCHEMAS_PER_READ: usize = 100;
+
 /// The schema the migrations are replayed into when there is no reference tenant.
 const REPLAY_SCHEMA: &str = "plover_tenant_reference";
 
@@ -65,13 +68,8 @@ impl Fleet {
         {
             schemas.push(r.schema.clone());
         }
-        let scope = Scope {
-            schemas,
-            qualified: true,
-            ..Scope::default()
-        };
-        let mut catalog = introspect(db.as_mut(), &scope).await?;
         drop(db);
+        let mut catalog = self.introspect_fleet(schemas).await?;
         let expected = match &reference_tenant {
             Some(r) => {
                 let schema = catalog.schemas.get(&r.schema).cloned().ok_or_else(|| {
@@ -94,20 +92,100 @@ impl Fleet {
             missing: Vec::new(),
             tenants: Vec::new(),
         };
+        let mut present = Vec::with_capacity(tenants.len());
         for tenant in tenants {
-            let Some(schema) = catalog.schemas.remove(&tenant.schema) else {
-                report.missing.push(tenant.id);
-                continue;
-            };
-            report.total += 1;
-            let actual = self.comparable(&catalog, &tenant.schema, schema);
-            let changes = diff(&expected, &actual);
-            if !changes.is_empty() {
-                report.tenants.push(TenantDrift { tenant, changes });
+            match catalog.schemas.remove(&tenant.schema) {
+                Some(schema) => present.push((tenant, schema)),
+                None => report.missing.push(tenant.id),
             }
         }
+        report.total = present.len();
+        report.tenants = self.compare_all(&catalog, &expected, present);
         report.drifted = report.tenants.len();
         Ok(report)
+    }
+
+    /// Introspects the schemas a hundred at a time, each hundred in a transaction of its
+    /// own (the catalog functions that print definitions lock every relation they read, and
+    /// a thousand tenants' relations would overflow the lock table), spread over
+    /// `concurrency` connections at once since those functions cost server time per object.
+    async fn introspect_fleet(&self, schemas: Vec<String>) -> Result<Catalog, TenantError> {
+        let chunks: Vec<Vec<String>> = schemas
+            .chunks(SCHEMAS_PER_READ)
+            .map(<[_]>::to_vec)
+            .collect();
+        let workers = self.settings.concurrency.clamp(1, chunks.len().max(1));
+        let mut readers = tokio::task::JoinSet::new();
+        for worker in 0..workers {
+            let fleet = self.clone();
+            let mine: Vec<Vec<String>> = chunks
+                .iter()
+                .skip(worker)
+                .step_by(workers)
+                .cloned()
+                .collect();
+            readers.spawn(async move {
+                let mut db = fleet.connect().await?;
+                let mut parts = Vec::with_capacity(mine.len());
+                for schemas in mine {
+                    let scope = Scope {
+                        schemas,
+                        qualified: true,
+                        ..Scope::default()
+                    };
+                    parts.push(introspect(db.as_mut(), &scope).await?);
+                }
+                Ok::<_, TenantError>(parts)
+            });
+        }
+        let mut catalog = Catalog::default();
+        while let Some(parts) = readers.join_next().await {
+            let parts = parts.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+            for part in parts {
+                catalog.extensions = part.extensions;
+                catalog.schemas.extend(part.schemas);
+            }
+        }
+        Ok(catalog)
+    }
+
+    /// Each tenant against `expected`, on every core: the tenants that differ, in order.
+    fn compare_all(
+        &self,
+        fleet: &Catalog,
+        expected: &Catalog,
+        tenants: Vec<(Tenant, Schema)>,
+    ) -> Vec<TenantDrift> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let size = tenants.len().div_ceil(threads).max(1);
+        let mut tenants = tenants;
+        let mut parts = Vec::new();
+        while tenants.len() > size {
+            let rest = tenants.split_off(size);
+            parts.push(tenants);
+            tenants = rest;
+        }
+        parts.push(tenants);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.into_iter()
+                            .filter_map(|(tenant, schema)| {
+                                let actual = self.comparable(fleet, &tenant.schema, schema);
+                                let changes = diff(expected, &actual);
+                                (!changes.is_empty()).then_some(TenantDrift { tenant, changes })
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("a comparing thread panicked"))
+                .collect()
+        })
     }
 
     /// One schema of a fleet-wide catalog as a catalog of its own, its name taken out of its
