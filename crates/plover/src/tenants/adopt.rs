@@ -18,8 +18,9 @@ const COLUMNS: &str = "SELECT column_name::text FROM information_schema.columns 
      WHERE table_schema = $1 AND table_name = $2";
 
 /// Records the tenant's pending migrations as applied. With the tracking table present,
-/// only up to the highest version it lists, and every row it has must match a file;
-/// without it, every pending migration (up to `target`).
+/// exactly those it lists (up to `target`), and every row it has must match a file: a
+/// migration it does not list was never run there, and stays pending. Without the table,
+/// every pending migration (up to `target`).
 pub(crate) async fn mark_applied(
     db: &mut dyn Driver,
     migrator: &Migrator,
@@ -28,22 +29,18 @@ pub(crate) async fn mark_applied(
     target: Option<Version>,
     observer: &mut TenantObserver<'_>,
 ) -> Result<Vec<Done>, String> {
-    let listed = match tracked(db, tenant, adopt_table).await? {
-        None => target,
+    let report = match tracked(db, tenant, adopt_table).await? {
+        None => migrator.mark_applied(db, target, observer).await,
         Some(entries) => {
             let table = QualifiedName::new(&tenant.schema, adopt_table).plain();
-            let highest = highest_listed(migrator.migrations(), &entries, &table)?;
-            match (highest, target) {
-                (None, _) => return Ok(Vec::new()),
-                (Some(h), Some(t)) => Some(h.min(t)),
-                (Some(h), None) => Some(h),
-            }
+            let listed = listed(migrator.migrations(), &entries, &table)?;
+            // A migrator of the listed files only: what it finds pending is what to record.
+            Migrator::new(listed, migrator.options().clone())
+                .mark_applied(db, target, observer)
+                .await
         }
-    };
-    let report = migrator
-        .mark_applied(db, listed, observer)
-        .await
-        .map_err(|e| e.to_string())?;
+    }
+    .map_err(|e| e.to_string())?;
     Ok(report
         .recorded
         .iter()
@@ -111,13 +108,14 @@ async fn tracked(
     ))
 }
 
-/// The highest version the tracking table lists; a row no file matches is an error.
-fn highest_listed(
+/// The migrations the tracking table lists, in version order; a row no file matches is an
+/// error.
+fn listed(
     migrations: &[Migration],
     entries: &[Tracked],
     table: &str,
-) -> Result<Option<Version>, String> {
-    let mut highest = None;
+) -> Result<Vec<Migration>, String> {
+    let mut listed: Vec<Migration> = Vec::with_capacity(entries.len());
     for entry in entries {
         let found = migrations.iter().find(|m| match entry {
             Tracked::Name(name) => file_stem(&m.up.path) == *name,
@@ -132,9 +130,12 @@ fn highest_listed(
                 "{table} records {what}, which no file in the tenant migrations directory matches; restore the file or remove the row"
             ));
         };
-        highest = highest.max(Some(migration.version));
+        if !listed.iter().any(|m| m.version == migration.version) {
+            listed.push(migration.clone());
+        }
     }
-    Ok(highest)
+    listed.sort_by_key(|m| m.version);
+    Ok(listed)
 }
 
 /// The name drizzle-multitenant records for a file: `0001_add_users` for
