@@ -957,3 +957,869 @@ async fn drift_finds_exactly_the_tenants_changed_by_hand_naming_each_object() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// 5. Bad input
+// ---------------------------------------------------------------------------------------
+
+const INJECTION: &str = "a\"; drop schema public; --";
+
+const ITEMS: &[(&str, &str)] = &[
+    (
+        "001_items.sql",
+        "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL);\n",
+    ),
+    (
+        "002_tags.sql",
+        "CREATE TABLE tags (id integer PRIMARY KEY);\n",
+    ),
+];
+
+/// What a refused command must leave as it was: the schemas, and a table in `public`.
+async fn untouched(db: &TestDb) -> Vec<String> {
+    let mut conn = db.connect().await;
+    let mut state = schemas(conn.as_mut()).await;
+    let keep = "SELECT count(*) FROM public.keep";
+    state.push(format!(
+        "public.keep: {}",
+        query_i64(conn.as_mut(), keep).await
+    ));
+    state
+}
+
+/// Checks that `out` is a usage error (exit 2) whose message names `id`.
+fn refused_naming(out: &Outcome, id: &str, context: &str) {
+    assert_eq!(out.code, 2, "{context}: {out:?}");
+    assert!(
+        out.stderr.contains(id) && out.stderr.contains("tenant id"),
+        "{context}: {}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_tenant_ids_are_refused_naming_the_id_and_change_nothing() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project("", ITEMS);
+    let mut conn = db.connect().await;
+    conn.execute_script(
+        "CREATE TABLE public.keep (id integer); INSERT INTO public.keep VALUES (1);",
+    )
+    .await
+    .unwrap();
+    migrated_fleet(&dir, &db, &ids("ok", 1), &[]).await;
+    let before = untouched(&db).await;
+    // The message shows the id as a quoted string, its `"` escaped.
+    let shown = "drop schema public; --";
+    let bad = format!("ok00,{INJECTION}");
+    let commands: &[&[&str]] = &[
+        &["migrate", "--tenant", INJECTION],
+        &["migrate", "--tenants", &bad],
+        &["create", INJECTION],
+        &["drop", INJECTION, "--force"],
+        &["status", "--tenant", INJECTION],
+        &["seed", "--file", "plover.toml", "--tenant", INJECTION],
+        &["drift", "--reference", INJECTION],
+    ];
+    for args in commands {
+        refused_naming(&tenants(&dir, &db, args), shown, &format!("{args:?}"));
+        assert_eq!(untouched(&db).await, before, "{args:?}");
+    }
+
+    // From the configuration: a listed id, and an id a discovery query returns.
+    let escaped = INJECTION.replace('"', "\\\"");
+    let listed = project(
+        &format!("[tenants]\nids = [\"ok00\", \"{escaped}\"]\n"),
+        ITEMS,
+    );
+    let out = tenants(&listed, &db, &["migrate", "--all"]);
+    refused_naming(&out, shown, "tenants.ids");
+    assert!(out.stderr.contains("tenants.ids"), "{}", out.stderr);
+    let queried = project(
+        &format!("[tenants]\nquery = \"SELECT 'ok00' UNION ALL SELECT '{escaped}'\"\n"),
+        ITEMS,
+    );
+    let out = tenants(&queried, &db, &["migrate", "--all"]);
+    refused_naming(&out, shown, "tenants.query");
+    assert!(out.stderr.contains("tenants.query"), "{}", out.stderr);
+    assert_eq!(untouched(&db).await, before);
+
+    // 63 bytes is PostgreSQL's limit for a schema name: `tenant_` and 56 more fit.
+    let long = "a".repeat(57);
+    let out = tenants(&dir, &db, &["create", &long]);
+    refused_naming(&out, &long, "a 64-byte schema name");
+    assert!(out.stderr.contains("63"), "{}", out.stderr);
+    assert_eq!(untouched(&db).await, before);
+    let longest = "a".repeat(56);
+    let out = tenants(&dir, &db, &["create", &longest]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(history(conn.as_mut(), &schema(&longest)).await, [1, 2]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_needs_force_and_create_refuses_an_existing_tenant() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project("", ITEMS);
+    let out = tenants(&dir, &db, &["create", "acme"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut conn = db.connect().await;
+    conn.execute_script("INSERT INTO tenant_acme.items VALUES (1, 'kept')")
+        .await
+        .unwrap();
+    let rows = "SELECT count(*) FROM tenant_acme.items";
+
+    let out = tenants(&dir, &db, &["drop", "acme"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("--force") && out.stderr.contains("tenant_acme"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(query_i64(conn.as_mut(), rows).await, 1);
+
+    let out = tenants(&dir, &db, &["create", "acme"]);
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(out.stderr.contains("already exists"), "{}", out.stderr);
+    assert_eq!(query_i64(conn.as_mut(), rows).await, 1);
+    assert_eq!(history(conn.as_mut(), "tenant_acme").await, [1, 2]);
+
+    let out = tenants(&dir, &db, &["drop", "acme", "--force"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        !schemas(conn.as_mut())
+            .await
+            .contains(&"tenant_acme".to_owned())
+    );
+    let out = tenants(&dir, &db, &["drop", "acme", "--force"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("has no schema"), "{}", out.stderr);
+}
+
+#[test]
+fn a_sqlite_database_and_a_missing_tenants_directory_are_refused() {
+    let dir = project("", ITEMS);
+    let sqlite = dir.join("app.db");
+    let out: Outcome = plover(dir.path())
+        .arg("--database")
+        .arg(format!("sqlite:{}", sqlite.display()))
+        .args(["tenants", "migrate", "--all"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("SQLite") && out.stderr.contains("postgres://"),
+        "{}",
+        out.stderr
+    );
+    assert!(!sqlite.exists(), "the SQLite file was created");
+
+    // Refused before any connection: this server does not exist.
+    let url = "postgres://nobody@127.0.0.1:9/none";
+    let out: Outcome = plover(dir.path())
+        .args(["--database", url, "tenants", "--tenants-dir", "nowhere"])
+        .args(["migrate", "--all"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("nowhere") && out.stderr.contains("does not exist"),
+        "{}",
+        out.stderr
+    );
+    let configured = project("[tenants]\ndir = \"fleet-migrations\"\n", &[]);
+    let out: Outcome = plover(configured.path())
+        .args(["--database", url, "tenants", "status"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("fleet-migrations"), "{}", out.stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. Canaries, abort, dry run, status, sync, seed, create --seed, discovery
+// ---------------------------------------------------------------------------------------
+
+/// Gives tenant `id` (at version 1 of [`ISOLATION`]) a duplicate name, so that version 2
+/// fails there; `false` removes it again.
+async fn duplicate_names(conn: &mut dyn Driver, id: &str, present: bool) {
+    let s = schema(id);
+    let sql = if present {
+        format!("INSERT INTO {s}.items VALUES (1, 'same'), (2, 'same')")
+    } else {
+        format!("DELETE FROM {s}.items WHERE id = 2")
+    };
+    conn.execute_script(&sql).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_canaries_skip_the_rest_and_on_error_abort_skips_what_was_not_started() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project(NO_LINT, ISOLATION);
+    let ids = ids("n", 10);
+    migrated_fleet(&dir, &db, &ids, &["--to", "1"]).await;
+    let mut conn = db.connect().await;
+
+    // The second canary fails: the eight others are not started.
+    duplicate_names(conn.as_mut(), &ids[1], true).await;
+    let out = tenants(&dir, &db, &["--json", "migrate", "--all", "--canary", "2"]);
+    assert_eq!(out.code, 4, "{out:?}");
+    let report = done(&out);
+    assert_eq!(counts(&report), [10, 1, 1, 8], "{report}");
+    assert_eq!(report["canary_failed"], true);
+    assert_eq!(
+        with_outcome(&report, "succeeded"),
+        BTreeSet::from([ids[0].clone()])
+    );
+    assert_eq!(
+        with_outcome(&report, "failed"),
+        BTreeSet::from([ids[1].clone()])
+    );
+    for id in &ids[2..] {
+        assert_eq!(entry(&report, id)["error"], "a canary tenant failed");
+        assert_eq!(history(conn.as_mut(), &schema(id)).await, [1], "{id}");
+    }
+    assert_eq!(history(conn.as_mut(), &schema(&ids[0])).await, [1, 2, 3]);
+    assert_eq!(history(conn.as_mut(), &schema(&ids[1])).await, [1]);
+
+    // One worker, abort on error: the sixth tenant fails, the four after it are skipped.
+    duplicate_names(conn.as_mut(), &ids[1], false).await;
+    duplicate_names(conn.as_mut(), &ids[5], true).await;
+    let args = [
+        "--json",
+        "migrate",
+        "--all",
+        "--on-error",
+        "abort",
+        "--concurrency",
+        "1",
+    ];
+    let out = tenants(&dir, &db, &args);
+    assert_eq!(out.code, 4, "{out:?}");
+    let report = done(&out);
+    assert_eq!(counts(&report), [10, 5, 1, 4], "{report}");
+    assert_eq!(
+        with_outcome(&report, "failed"),
+        BTreeSet::from([ids[5].clone()])
+    );
+    let skipped: BTreeSet<String> = ids[6..].iter().cloned().collect();
+    assert_eq!(with_outcome(&report, "skipped"), skipped);
+    for (i, id) in ids.iter().enumerate() {
+        let expected: &[i64] = if i < 5 { &[1, 2, 3] } else { &[1] };
+        assert_eq!(history(conn.as_mut(), &schema(id)).await, expected, "{id}");
+    }
+
+    // Fixed, the next run finishes the five.
+    duplicate_names(conn.as_mut(), &ids[5], false).await;
+    let out = tenants(&dir, &db, &["--json", "migrate", "--all"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = done(&out);
+    assert_eq!(counts(&report), [10, 10, 0, 0]);
+    for (i, id) in ids.iter().enumerate() {
+        let expected: &[i64] = if i < 5 { &[] } else { &[2, 3] };
+        assert_eq!(applied(&report)[id], expected, "{id}");
+    }
+}
+
+/// Every relation in the tenant schemas and every history row: what "nothing changed"
+/// compares.
+async fn fleet_snapshot(conn: &mut dyn Driver) -> Vec<String> {
+    let relations = "SELECT n.nspname || '.' || c.relname FROM pg_class c \
+                     JOIN pg_namespace n ON n.oid = c.relnamespace \
+                     WHERE n.nspname LIKE 'tenant\\_%' ORDER BY 1";
+    let mut snapshot = strings(conn, relations, &[]).await;
+    for s in schemas(conn).await {
+        if s.starts_with("tenant_") && relation_exists(conn, &s, "plover_migrations").await {
+            let sql = format!(
+                "SELECT version || ' ' || status || ' ' || checksum || ' ' || applied_at::text \
+                 FROM \"{s}\".plover_migrations ORDER BY version"
+            );
+            snapshot.extend(strings(conn, &sql, &[]).await);
+        }
+    }
+    snapshot
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_lists_what_would_run_and_changes_nothing() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project(
+        "",
+        &[
+            ITEMS[0],
+            ITEMS[1],
+            ("003_x.sql", "CREATE TABLE x (id integer);\n"),
+        ],
+    );
+    let ids = ids("r", 3);
+    make_schemas(db.connect().await.as_mut(), &ids).await;
+    for (id, to) in [(&ids[0], "3"), (&ids[1], "1")] {
+        let out = tenants(&dir, &db, &["migrate", "--tenant", id, "--to", to]);
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    let mut conn = db.connect().await;
+    let before = fleet_snapshot(conn.as_mut()).await;
+    let out = tenants(&dir, &db, &["--json", "migrate", "--all", "--dry-run"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = done(&out);
+    assert_eq!(counts(&report), [3, 3, 0, 0]);
+    assert_eq!(report["dry_run"], true);
+    let planned = |id: &str| entry(&report, id)["planned"].clone();
+    assert_eq!(
+        planned(&ids[0]),
+        Json::Null,
+        "nothing to do, nothing listed"
+    );
+    assert_eq!(planned(&ids[1]), serde_json::json!([2, 3]));
+    assert_eq!(planned(&ids[2]), serde_json::json!([1, 2, 3]));
+    for (id, versions) in applied(&report) {
+        assert_eq!(versions, Vec::<i64>::new(), "{id}");
+    }
+    assert_eq!(fleet_snapshot(conn.as_mut()).await, before);
+
+    let out = tenants(&dir, &db, &["migrate", "--all", "--dry-run"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        said.contains(&format!("{}: would apply 2, 3", ids[1]))
+            && said.contains(&format!("{}: would apply 1, 2, 3", ids[2])),
+        "{said}"
+    );
+    assert_eq!(fleet_snapshot(conn.as_mut()).await, before);
+}
+
+/// `tenants status --json`: each tenant's state.
+fn states(dir: &Fixture, db: &TestDb) -> BTreeMap<String, String> {
+    let out = tenants(dir, db, &["--json", "status"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    done(&out)["tenants"]
+        .as_array()
+        .expect("tenants")
+        .iter()
+        .map(|t| {
+            let id = t["id"].as_str().expect("id").to_owned();
+            (id, t["state"].as_str().expect("state").to_owned())
+        })
+        .collect()
+}
+
+fn all_in(ids: &[String], state: &str) -> BTreeMap<String, String> {
+    ids.iter()
+        .map(|id| (id.clone(), state.to_owned()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_tells_ok_behind_modified_and_ahead() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project("", ITEMS);
+    let ids = ids("s", 3);
+    migrated_fleet(&dir, &db, &ids, &[]).await;
+    assert_eq!(states(&dir, &db), all_in(&ids, "ok"));
+    assert_eq!(tenants(&dir, &db, &["status", "--check"]).code, 0);
+
+    dir.write(
+        &format!("{DIR}/003_x.sql"),
+        "CREATE TABLE x (id integer);\n",
+    );
+    assert_eq!(states(&dir, &db), all_in(&ids, "behind"));
+    assert_eq!(tenants(&dir, &db, &["status", "--check"]).code, 7);
+    let out = tenants(&dir, &db, &["migrate", "--tenant", &ids[1]]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut expected = all_in(&ids, "behind");
+    expected.insert(ids[1].clone(), "ok".to_owned());
+    assert_eq!(states(&dir, &db), expected);
+
+    // An applied file edited: every tenant that applied it is modified.
+    let original = ITEMS[1].1;
+    dir.write(
+        &format!("{DIR}/002_tags.sql"),
+        &format!("{original}-- edited\n"),
+    );
+    assert_eq!(states(&dir, &db), all_in(&ids, "modified"));
+    let out = tenants(&dir, &db, &["--json", "status"]);
+    for t in done(&out)["tenants"].as_array().unwrap() {
+        assert_eq!(t["modified_versions"], serde_json::json!([2]), "{t}");
+    }
+    assert_eq!(tenants(&dir, &db, &["status", "--check"]).code, 5);
+    // Migrating refuses in every tenant, naming the file, and changes nothing.
+    let mut conn = db.connect().await;
+    let before = fleet_snapshot(conn.as_mut()).await;
+    let out = tenants(&dir, &db, &["--json", "migrate", "--all"]);
+    assert_eq!(out.code, 4, "{out:?}");
+    let report = done(&out);
+    assert_eq!(counts(&report), [3, 0, 3, 0]);
+    for id in &ids {
+        let error = entry(&report, id)["error"].as_str().unwrap().to_owned();
+        assert!(
+            error.contains("002_tags.sql was edited after it was applied"),
+            "{error}"
+        );
+    }
+    assert_eq!(fleet_snapshot(conn.as_mut()).await, before);
+
+    // An applied file deleted: ahead (the tenant has what no file describes).
+    dir.write(&format!("{DIR}/002_tags.sql"), original);
+    dir.remove(&format!("{DIR}/003_x.sql"));
+    let mut expected = all_in(&ids, "ok");
+    expected.insert(ids[1].clone(), "ahead".to_owned());
+    assert_eq!(states(&dir, &db), expected);
+    let out = tenants(&dir, &db, &["--json", "status", "--tenant", &ids[1]]);
+    let report = done(&out);
+    assert_eq!(
+        report["tenants"][0]["missing_versions"],
+        serde_json::json!([3])
+    );
+    assert_eq!(report["states"]["ahead"], 1);
+    assert_eq!(tenants(&dir, &db, &["status", "--check"]).code, 5);
+}
+
+/// `tenants sync --json ARGS`: per tenant, the versions reconciled (or to reconcile).
+fn sync(dir: &Fixture, db: &TestDb, args: &[&str]) -> BTreeMap<String, Vec<i64>> {
+    let mut all = vec!["--json", "sync"];
+    all.extend_from_slice(args);
+    let out = tenants(dir, db, &all);
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = done(&out);
+    assert_eq!(report["failed"], 0, "{report}");
+    report["tenants"]
+        .as_array()
+        .expect("tenants")
+        .iter()
+        .map(|t| {
+            let versions = t["versions"]
+                .as_array()
+                .expect("versions")
+                .iter()
+                .map(|v| v.as_i64().expect("version"))
+                .collect();
+            (t["id"].as_str().expect("id").to_owned(), versions)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_records_changes_made_by_hand_and_cleans_orphaned_rows_only_with_apply() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project("", ITEMS);
+    let ids = ids("y", 3);
+    migrated_fleet(&dir, &db, &ids, &[]).await;
+    let mut conn = db.connect().await;
+
+    // Version 3 was applied by hand in the first tenant (only): mark it there.
+    dir.write(
+        &format!("{DIR}/003_extra.sql"),
+        "CREATE TABLE extra (id integer);\n",
+    );
+    conn.execute_script(&format!(
+        "CREATE TABLE {}.extra (id integer)",
+        schema(&ids[0])
+    ))
+    .await
+    .unwrap();
+    let before = fleet_snapshot(conn.as_mut()).await;
+    let only = ["--mark-missing", "--tenant", ids[0].as_str()];
+    let dry = sync(&dir, &db, &only);
+    assert_eq!(dry, BTreeMap::from([(ids[0].clone(), vec![3])]));
+    assert_eq!(
+        fleet_snapshot(conn.as_mut()).await,
+        before,
+        "a dry run wrote"
+    );
+    let mut apply = only.to_vec();
+    apply.push("--apply");
+    assert_eq!(sync(&dir, &db, &apply), dry);
+    assert_eq!(history(conn.as_mut(), &schema(&ids[0])).await, [1, 2, 3]);
+    let mut expected = all_in(&ids, "behind");
+    expected.insert(ids[0].clone(), "ok".to_owned());
+    assert_eq!(states(&dir, &db), expected);
+    // The others still run it.
+    let out = tenants(&dir, &db, &["--json", "migrate", "--all"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = done(&out);
+    assert_eq!(applied(&report)[&ids[0]], Vec::<i64>::new());
+    assert_eq!(applied(&report)[&ids[1]], [3]);
+
+    // Version 2's file is deleted: every tenant has an orphaned row.
+    dir.remove(&format!("{DIR}/002_tags.sql"));
+    assert_eq!(states(&dir, &db), all_in(&ids, "ahead"));
+    let before = fleet_snapshot(conn.as_mut()).await;
+    let orphans: BTreeMap<String, Vec<i64>> = ids.iter().map(|id| (id.clone(), vec![2])).collect();
+    assert_eq!(sync(&dir, &db, &["--clean-orphans"]), orphans);
+    assert_eq!(
+        fleet_snapshot(conn.as_mut()).await,
+        before,
+        "a dry run wrote"
+    );
+    assert_eq!(sync(&dir, &db, &["--clean-orphans", "--apply"]), orphans);
+    for id in &ids {
+        assert_eq!(history(conn.as_mut(), &schema(id)).await, [1, 3], "{id}");
+        assert!(relation_exists(conn.as_mut(), &schema(id), "tags").await);
+    }
+    assert_eq!(states(&dir, &db), all_in(&ids, "ok"));
+    assert_eq!(
+        sync(&dir, &db, &["--clean-orphans", "--apply"]),
+        BTreeMap::new()
+    );
+}
+
+/// An idempotent seed: a second run touches nothing.
+const SEED: &str =
+    "INSERT INTO items (id, name) VALUES (1, 'one'), (2, 'two') ON CONFLICT DO NOTHING;\n";
+
+/// `[rows touched, ...]` and the outcomes of a `tenants seed --json` run.
+fn seed_run(dir: &Fixture, db: &TestDb, file: &str, code: i32) -> Json {
+    let out = tenants(dir, db, &["--json", "seed", "--file", file, "--all"]);
+    assert_eq!(out.code, code, "{out:?}");
+    let report = done(&out);
+    counts(&report);
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeds_run_in_every_tenant_once_and_a_failing_seed_rolls_back_only_its_tenant() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project("", ITEMS).file("seed.sql", SEED).file(
+        "more.sql",
+        "INSERT INTO items (id, name) VALUES (10, 'ten');\n\
+         INSERT INTO items (id, name) VALUES (11, 'eleven');\n",
+    );
+    let ids = ids("e", 5);
+    migrated_fleet(&dir, &db, &ids, &[]).await;
+    let mut conn = db.connect().await;
+    let rows = |id: &str| {
+        format!(
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM {}.items",
+            schema(id)
+        )
+    };
+
+    let report = seed_run(&dir, &db, "seed.sql", 0);
+    assert_eq!(counts(&report), [5, 5, 0, 0]);
+    assert_eq!(report["rows"], 10, "{report}");
+    let report = seed_run(&dir, &db, "seed.sql", 0);
+    assert_eq!(counts(&report), [5, 5, 0, 0]);
+    assert_eq!(report["rows"], 0, "the second run touched rows: {report}");
+    for id in &ids {
+        assert_eq!(
+            strings(conn.as_mut(), &rows(id), &[]).await,
+            ["1,2"],
+            "{id}"
+        );
+    }
+
+    // Row 11 is already in one tenant: its seed fails there and row 10 goes with it.
+    let broken = &ids[2];
+    conn.execute_script(&format!(
+        "INSERT INTO {}.items VALUES (11, 'taken')",
+        schema(broken)
+    ))
+    .await
+    .unwrap();
+    let report = seed_run(&dir, &db, "more.sql", 4);
+    assert_eq!(counts(&report), [5, 4, 1, 0]);
+    assert_eq!(report["rows"], 8, "{report}");
+    assert_eq!(
+        with_outcome(&report, "failed"),
+        BTreeSet::from([broken.clone()])
+    );
+    let error = entry(&report, broken)["error"].as_str().unwrap().to_owned();
+    assert!(error.contains("items_pkey"), "{error}");
+    for id in &ids {
+        let expected = if id == broken { "1,2,11" } else { "1,2,10,11" };
+        assert_eq!(
+            strings(conn.as_mut(), &rows(id), &[]).await,
+            [expected],
+            "{id}"
+        );
+    }
+
+    // A new tenant: created, migrated and seeded in one command.
+    let out = tenants(
+        &dir,
+        &db,
+        &["--json", "create", "newco", "--seed", "seed.sql"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = done(&out);
+    assert_eq!(report["seeded_rows"], 2, "{report}");
+    assert_eq!(report["created"], "tenant_newco", "{report}");
+    assert_eq!(history(conn.as_mut(), "tenant_newco").await, [1, 2]);
+    assert_eq!(strings(conn.as_mut(), &rows("newco"), &[]).await, ["1,2"]);
+    // A seed that fails at creation: the tenant is made and migrated, the seed rolled back.
+    dir.write(
+        "bad.sql",
+        "INSERT INTO items VALUES (1, 'one');\nINSERT INTO nowhere VALUES (1);\n",
+    );
+    let out = tenants(&dir, &db, &["create", "badseed", "--seed", "bad.sql"]);
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(
+        out.stderr.contains("bad.sql") && out.stderr.contains("nowhere"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(history(conn.as_mut(), "tenant_badseed").await, [1, 2]);
+    let count = "SELECT count(*) FROM tenant_badseed.items";
+    assert_eq!(query_i64(conn.as_mut(), count).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_are_found_by_a_query_or_by_the_schema_template() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let mut conn = db.connect().await;
+    // Schemas that fit the template, and some that do not or hold an invalid id.
+    conn.execute_script(
+        "CREATE SCHEMA tenant_b; CREATE SCHEMA tenant_a; CREATE SCHEMA \"tenant_Upper\";\n\
+         CREATE SCHEMA tenantx; CREATE SCHEMA other; CREATE SCHEMA tenant_;\n\
+         CREATE TABLE public.tenants (id text PRIMARY KEY, active boolean NOT NULL);\n\
+         INSERT INTO public.tenants VALUES ('q2', true), ('q1', true), ('gone', false);",
+    )
+    .await
+    .unwrap();
+    let listing = |dir: &Fixture| {
+        let out = tenants(dir, &db, &["--json", "list"]);
+        assert_eq!(out.code, 0, "{out:?}");
+        let report = done(&out);
+        let ids: Vec<String> = report["tenants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect();
+        (report["discovery"].as_str().unwrap().to_owned(), ids)
+    };
+
+    let by_schema = project("", ITEMS);
+    assert_eq!(
+        listing(&by_schema),
+        ("schemas".to_owned(), vec!["a".to_owned(), "b".to_owned()])
+    );
+    let out = tenants(&by_schema, &db, &["--json", "migrate", "--all"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(counts(&done(&out)), [2, 2, 0, 0]);
+    for s in ["tenant_Upper", "tenantx", "other", "tenant_"] {
+        assert_eq!(history(conn.as_mut(), s).await, Vec::<i64>::new(), "{s}");
+    }
+
+    let query = "[tenants]\nquery = \"SELECT id FROM public.tenants WHERE active ORDER BY id\"\n";
+    let by_query = project(query, ITEMS);
+    assert_eq!(
+        listing(&by_query),
+        ("query".to_owned(), vec!["q1".to_owned(), "q2".to_owned()])
+    );
+    let out = tenants(&by_query, &db, &["--json", "migrate", "--all"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = done(&out);
+    assert_eq!(counts(&report), [2, 2, 0, 0]);
+    assert_eq!(
+        with_outcome(&report, "succeeded"),
+        BTreeSet::from(["q1".to_owned(), "q2".to_owned()])
+    );
+    for id in ["q1", "q2"] {
+        assert_eq!(history(conn.as_mut(), &schema(id)).await, [1, 2], "{id}");
+    }
+    assert!(
+        !schemas(conn.as_mut())
+            .await
+            .contains(&"tenant_gone".to_owned())
+    );
+
+    let listed = project("[tenants]\nids = [\"a\", \"l1\"]\n", ITEMS);
+    assert_eq!(
+        listing(&listed),
+        ("list".to_owned(), vec!["a".to_owned(), "l1".to_owned()])
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. Adopting a drizzle-multitenant fleet
+// ---------------------------------------------------------------------------------------
+
+const DRIZZLE: &[(&str, &str)] = &[
+    (
+        "0001_users.sql",
+        "CREATE TABLE users (id integer PRIMARY KEY, email text NOT NULL);\n",
+    ),
+    (
+        "0002_posts.sql",
+        "CREATE TABLE posts (id integer PRIMARY KEY, user_id integer NOT NULL);\n",
+    ),
+    (
+        "0003_comments.sql",
+        "CREATE TABLE comments (id integer PRIMARY KEY, body text);\n",
+    ),
+];
+
+/// A tenant schema as drizzle-multitenant leaves it: the tables of the migrations `tables`
+/// (by version; `users` with a row), and its tracking table in one of its formats, listing
+/// `rows` (file names without `.sql`, or file contents to hash).
+async fn drizzle_tenant(
+    conn: &mut dyn Driver,
+    id: &str,
+    format: &str,
+    tables: &[usize],
+    rows: &[&str],
+) {
+    let s = schema(id);
+    let mut sql = format!("CREATE SCHEMA {s};\nSET search_path TO {s};\n");
+    for version in tables {
+        sql.push_str(DRIZZLE[version - 1].1);
+    }
+    if tables.contains(&1) {
+        sql.push_str("INSERT INTO users VALUES (1, 'kept@example.com');\n");
+    }
+    sql.push_str(match format {
+        "name" => "CREATE TABLE __drizzle_migrations (id serial PRIMARY KEY, name varchar(255) NOT NULL, applied_at timestamp DEFAULT now());\n",
+        "hash" => "CREATE TABLE __drizzle_migrations (id serial PRIMARY KEY, hash text NOT NULL, created_at timestamp DEFAULT now());\n",
+        _ => "CREATE TABLE __drizzle_migrations (id serial PRIMARY KEY, hash text NOT NULL, created_at bigint);\n",
+    });
+    sql.push_str("RESET search_path;\n");
+    conn.execute_script(&sql).await.unwrap();
+    let table = format!("{s}.__drizzle_migrations");
+    for row in rows {
+        let insert = match format {
+            "name" => format!("INSERT INTO {table} (name) VALUES ($1)"),
+            // The SHA-256 of the file, computed by PostgreSQL rather than by Plover.
+            "hash" => format!(
+                "INSERT INTO {table} (hash) VALUES (encode(sha256(convert_to($1, 'UTF8')), 'hex'))"
+            ),
+            _ => format!(
+                "INSERT INTO {table} (hash, created_at) VALUES \
+                 (encode(sha256(convert_to($1, 'UTF8')), 'hex'), 1700000000000)"
+            ),
+        };
+        conn.query(&insert, &[Value::from(*row)]).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mark_applied_adopts_exactly_what_drizzle_multitenant_recorded() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project("", DRIZZLE);
+    let mut conn = db.connect().await;
+    let (users, posts, comments) = (DRIZZLE[0].1, DRIZZLE[1].1, DRIZZLE[2].1);
+    // Tenants with the first two migrations applied, in each format; one that had only the
+    // first; one that had the first and the third (the second was added later with a lower
+    // number); one whose table names a file that does not exist; one without the table.
+    let both = ["0001_users", "0002_posts"];
+    drizzle_tenant(conn.as_mut(), "dname", "name", &[1, 2], &both).await;
+    drizzle_tenant(conn.as_mut(), "dhash", "hash", &[1, 2], &[users, posts]).await;
+    drizzle_tenant(conn.as_mut(), "dkit", "kit", &[1, 2], &[users, posts]).await;
+    drizzle_tenant(conn.as_mut(), "dolder", "name", &[1], &["0001_users"]).await;
+    drizzle_tenant(conn.as_mut(), "dgap", "hash", &[1, 3], &[users, comments]).await;
+    let gone = ["0001_users", "0009_gone"];
+    drizzle_tenant(conn.as_mut(), "dgone", "name", &[1, 2], &gone).await;
+    let no_table = "CREATE SCHEMA tenant_dnone";
+    conn.execute_script(no_table).await.unwrap();
+
+    let out = tenants(&dir, &db, &["--json", "migrate", "--all", "--mark-applied"]);
+    assert_eq!(out.code, 4, "{out:?}");
+    let report = done(&out);
+    assert_eq!(counts(&report), [7, 6, 1, 0]);
+    let error = entry(&report, "dgone")["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(error.contains("0009_gone"), "{error}");
+    let recorded = applied(&report);
+    for (id, expected) in [
+        ("dname", &[1, 2][..]),
+        ("dhash", &[1, 2]),
+        ("dkit", &[1, 2]),
+        ("dolder", &[1]),
+        ("dgap", &[1, 3]),
+        ("dgone", &[]),
+        ("dnone", &[1, 2, 3]),
+    ] {
+        assert_eq!(recorded[id], expected, "{id}");
+        assert_eq!(history(conn.as_mut(), &schema(id)).await, expected, "{id}");
+    }
+    // No SQL ran: the rows say so, running 0001 again would have failed on the existing
+    // table, and nothing was created or removed.
+    for id in ["dname", "dhash", "dkit", "dolder", "dgap"] {
+        let s = schema(id);
+        let states: Vec<String> = recorded[id]
+            .iter()
+            .map(|v| format!("{v} baseline"))
+            .collect();
+        assert_eq!(history_states(conn.as_mut(), &s).await, states, "{s}");
+        let has_comments = relation_exists(conn.as_mut(), &s, "comments").await;
+        assert_eq!(has_comments, id == "dgap", "{s}");
+        let rows = format!("SELECT count(*) FROM {s}.users");
+        assert_eq!(query_i64(conn.as_mut(), &rows).await, 1, "{s}");
+        let tracked = format!("SELECT count(*) FROM {s}.__drizzle_migrations");
+        let expected = if id == "dolder" { 1 } else { 2 };
+        assert_eq!(query_i64(conn.as_mut(), &tracked).await, expected, "{s}");
+    }
+    // The migration drizzle-multitenant never ran there is still to run, not recorded.
+    assert!(!relation_exists(conn.as_mut(), "tenant_dgap", "posts").await);
+    assert!(!relation_exists(conn.as_mut(), "tenant_dnone", "users").await);
+
+    // A plain run applies only what drizzle-multitenant had not.
+    let adopted = "dname,dhash,dkit,dolder";
+    let out = tenants(&dir, &db, &["--json", "migrate", "--tenants", adopted]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = done(&out);
+    assert_eq!(counts(&report), [4, 4, 0, 0]);
+    let ran = applied(&report);
+    for (id, expected, states) in [
+        ("dname", &[3][..], ["1 baseline", "2 baseline", "3 applied"]),
+        ("dhash", &[3], ["1 baseline", "2 baseline", "3 applied"]),
+        ("dkit", &[3], ["1 baseline", "2 baseline", "3 applied"]),
+        ("dolder", &[2, 3], ["1 baseline", "2 applied", "3 applied"]),
+    ] {
+        assert_eq!(ran[id], expected, "{id}");
+        let s = schema(id);
+        assert_eq!(history_states(conn.as_mut(), &s).await, states, "{s}");
+        assert!(relation_exists(conn.as_mut(), &s, "comments").await, "{s}");
+        assert!(relation_exists(conn.as_mut(), &s, "posts").await, "{s}");
+    }
+    // The gap is not silently skipped: version 2 is pending below an applied version 3,
+    // refused until out-of-order runs are allowed.
+    let out = tenants(&dir, &db, &["--json", "migrate", "--tenant", "dgap"]);
+    assert_eq!(out.code, 4, "{out:?}");
+    let error = entry(&done(&out), "dgap")["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        error.contains("0002_posts.sql") && error.contains("out of order"),
+        "{error}"
+    );
+    dir.write("plover.toml", "[migrations]\nout_of_order = \"allow\"\n");
+    let out = tenants(&dir, &db, &["--json", "migrate", "--tenant", "dgap"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(applied(&done(&out))["dgap"], [2]);
+    assert!(relation_exists(conn.as_mut(), "tenant_dgap", "posts").await);
+    // The tenant whose table names a missing file still fails, and still records nothing.
+    let out = tenants(
+        &dir,
+        &db,
+        &["migrate", "--tenant", "dgone", "--mark-applied"],
+    );
+    assert_eq!(out.code, 4, "{out:?}");
+    assert_eq!(
+        history(conn.as_mut(), "tenant_dgone").await,
+        Vec::<i64>::new()
+    );
+}
