@@ -32,15 +32,7 @@ impl<'a> Progress<'a> {
         if !self.output.interactive || count < 2 {
             return;
         }
-        let bar = ProgressBar::new(count as u64);
-        let template = "{bar:30.cyan/blue} {pos}/{len} {wide_msg} [{elapsed}, eta {eta}]";
-        bar.set_style(
-            ProgressStyle::with_template(template)
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        self.bar = Some(bar);
+        self.bar = Some(bar(count, ""));
     }
 
     fn human(&mut self, event: &Event) {
@@ -182,4 +174,20 @@ pub fn millis(ms: f64) -> String {
     } else {
         format!("{:.1} s", ms / 1000.0)
     }
+}
+
+/// A progress bar for `count` steps called `unit` (`tenants`), with the elapsed time and
+/// an ETA, ticking on its own.
+pub fn bar(count: usize, unit: &str) -> ProgressBar {
+    let bar = ProgressBar::new(count as u64);
+    let template = format!(
+        "{{bar:30.cyan/blue}} {{pos}}/{{len}}{unit} {{wide_msg}} [{{elapsed}}, eta {{eta}}]"
+    );
+    bar.set_style(
+        ProgressStyle::with_template(&template)
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
 }

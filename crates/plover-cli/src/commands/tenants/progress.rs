@@ -3,10 +3,9 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use console::style;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use plover::tenants::{FleetHooks, Outcome, TenantResult};
 use serde_json::json;
 
@@ -37,15 +36,7 @@ impl FleetProgress {
         if !self.output.interactive || count < 2 {
             return;
         }
-        let bar = ProgressBar::new(count as u64);
-        let template = "{bar:30.cyan/blue} {pos}/{len} tenants {wide_msg} [{elapsed}, eta {eta}]";
-        bar.set_style(
-            ProgressStyle::with_template(template)
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        *self.bar.lock().expect("bar lock") = Some(bar);
+        *self.bar.lock().expect("bar lock") = Some(crate::progress::bar(count, " tenants"));
     }
 
     /// Clears the bar.
