@@ -117,6 +117,27 @@ fn entry<'a>(report: &'a Json, id: &str) -> &'a Json {
         .unwrap_or_else(|| panic!("no tenant {id} in {report}"))
 }
 
+/// The ids of the `{"event":"tenant",...}` lines a `--json` run printed while working.
+fn tenant_events(out: &Outcome) -> BTreeSet<String> {
+    let lines: Vec<Json> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter(|v: &Json| v["event"] == "tenant")
+        .collect();
+    let ids: BTreeSet<String> = lines
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        lines.len(),
+        "a tenant reported twice: {}",
+        out.stdout
+    );
+    ids
+}
+
 /// `count` tenant ids `{prefix}00`, `{prefix}01`, ... (sorted as the schemas are).
 fn ids(prefix: &str, count: usize) -> Vec<String> {
     (0..count).map(|i| format!("{prefix}{i:02}")).collect()
@@ -348,6 +369,8 @@ async fn a_migration_failing_in_3_of_50_tenants_leaves_only_them_behind_until_re
     let report = done(&out);
     assert_eq!(counts(&report), [50, 47, 3, 0], "seed {seed}");
     assert_eq!(with_outcome(&report, "failed"), bad, "seed {seed}");
+    let every: BTreeSet<String> = ids.iter().cloned().collect();
+    assert_eq!(tenant_events(&out), every, "seed {seed}");
     let first = applied(&report);
     for id in &ids {
         let result = entry(&report, id);
@@ -400,6 +423,11 @@ async fn a_migration_failing_in_3_of_50_tenants_leaves_only_them_behind_until_re
     assert_eq!(out.code, 0, "seed {seed}: {out:?}");
     let report = done(&out);
     assert_eq!(counts(&report), [50, 50, 0, 0], "seed {seed}");
+    assert_eq!(
+        tenant_events(&out),
+        bad,
+        "seed {seed}: only those with work"
+    );
     for (id, versions) in applied(&report) {
         let expected: &[i64] = if bad.contains(&id) { &[2, 3] } else { &[] };
         assert_eq!(versions, expected, "seed {seed}: {id}");
@@ -702,11 +730,21 @@ async fn fleet_runs_at_2_4_8_workers_and_two_at_once_apply_each_migration_once()
     }
 
     // Two fleet runs started at once: every tenant's new migrations applied by exactly one
-    // of them, the other waiting on the tenant's lock and then finding nothing to do.
+    // of them, the other waiting on the tenant's lock and then finding nothing to do. Some
+    // tenants are new, without a history table yet: the two runs race to create it too.
     let new: Vec<usize> = (last + 1..=last + 3).collect();
     for &version in &new {
         let (name, sql) = logged_migration(version);
         dir.write(&format!("{DIR}/{name}"), &sql);
+    }
+    let fresh = self::ids("f", 8);
+    make_schemas(conn.as_mut(), &fresh).await;
+    let all: Vec<String> = fresh.iter().chain(&ids).cloned().collect();
+    let mut expected: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for id in &all {
+        let from = if fresh.contains(id) { 1 } else { last + 1 };
+        let versions = (from..=last + new.len()).map(|v| v as i64).collect();
+        expected.insert(id.clone(), versions);
     }
     last += new.len();
     let racers: Vec<_> = (0..2)
@@ -733,18 +771,17 @@ async fn fleet_runs_at_2_4_8_workers_and_two_at_once_apply_each_migration_once()
         let out: Outcome = racer.wait_with_output().unwrap().into();
         assert_eq!(out.code, 0, "a racing run failed: {out:?}");
         let report = done(&out);
-        let n = ids.len() as u64;
+        let n = all.len() as u64;
         assert_eq!(counts(&report), [n, n, 0, 0], "{report}");
         for (id, versions) in applied(&report) {
             by_tenant.entry(id).or_default().extend(versions);
         }
     }
-    let expected: Vec<i64> = new.iter().map(|&v| v as i64).collect();
-    for (id, mut versions) in by_tenant {
+    for versions in by_tenant.values_mut() {
         versions.sort_unstable();
-        assert_eq!(versions, expected, "{id}: applied by the two runs together");
     }
-    check_logged(conn.as_mut(), &ids, last, "after two runs at once").await;
+    assert_eq!(by_tenant, expected, "applied by the two runs together");
+    check_logged(conn.as_mut(), &all, last, "after two runs at once").await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1226,6 +1263,20 @@ async fn failing_canaries_skip_the_rest_and_on_error_abort_skips_what_was_not_st
     for (i, id) in ids.iter().enumerate() {
         let expected: &[i64] = if i < 5 { &[] } else { &[2, 3] };
         assert_eq!(applied(&report)[id], expected, "{id}");
+    }
+
+    // Canaries that pass let the rest run.
+    dir.write(
+        &format!("{DIR}/004_more.sql"),
+        "CREATE TABLE more (id integer);\n",
+    );
+    let out = tenants(&dir, &db, &["--json", "migrate", "--all", "--canary", "2"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = done(&out);
+    assert_eq!(counts(&report), [10, 10, 0, 0]);
+    assert_eq!(report["canary_failed"], false);
+    for id in &ids {
+        assert_eq!(applied(&report)[id], [4], "{id}");
     }
 }
 
