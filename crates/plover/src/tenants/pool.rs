@@ -105,6 +105,14 @@ impl<J: TenantJob> Worker<J> {
     }
 
     async fn one(&self, connection: &mut Option<Box<dyn Driver>>, tenant: &Tenant) -> J::Output {
+        // A connection that served another tenant goes back to the session it began with: a
+        // `SET` or `SET ROLE` left by that tenant's last migration or seed must not apply to
+        // this one (it would not after a crash, on a fresh connection).
+        if let Some(db) = connection.as_mut()
+            && db.reset_session().await.is_err()
+        {
+            *connection = None;
+        }
         if connection.is_none() {
             match self.fleet.connect().await {
                 Ok(db) => *connection = Some(db),
