@@ -1532,7 +1532,8 @@ async fn sync_records_changes_made_by_hand_and_cleans_orphaned_rows_only_with_ap
 const SEED: &str =
     "INSERT INTO items (id, name) VALUES (1, 'one'), (2, 'two') ON CONFLICT DO NOTHING;\n";
 
-/// `[rows touched, ...]` and the outcomes of a `tenants seed --json` run.
+/// Runs `tenants seed --json --file FILE --all`, checks the exit code and that the counts add
+/// up, and returns the report.
 fn seed_run(dir: &Fixture, db: &TestDb, file: &str, code: i32) -> Json {
     let out = tenants(dir, db, &["--json", "seed", "--file", file, "--all"]);
     assert_eq!(out.code, code, "{out:?}");
