@@ -189,6 +189,9 @@ pub struct TenantMigrateArgs {
     /// Run despite lint errors in pending migrations (recorded in the history rows).
     #[arg(long)]
     pub force: bool,
+    /// Apply pending versions lower than a tenant's highest applied one.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
 }
 
 /// `--on-error`

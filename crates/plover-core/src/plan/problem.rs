@@ -239,7 +239,7 @@ impl Problem {
                  or record that it was removed on purpose with `plover accept {version} --reason \"...\"`"
             ),
             Problem::OutOfOrder { .. } => "renumber the file above the highest applied version, \
-                 or apply it anyway with `plover up --allow-out-of-order`"
+                 or apply it anyway with `--allow-out-of-order` on `plover up` or `plover tenants migrate`"
                 .to_owned(),
             Problem::PartialModified { version, done, .. } => format!(
                 "restore the file as it was and run `plover up` to resume at statement {}, \

@@ -281,7 +281,7 @@ fn problems_print_their_way_out() {
     assert_eq!(
         problem.to_string(),
         "m/1_a.sql is pending but version 4 is already applied (out of order)\n  \
-         way out: renumber the file above the highest applied version, or apply it anyway with `plover up --allow-out-of-order`"
+         way out: renumber the file above the highest applied version, or apply it anyway with `--allow-out-of-order` on `plover up` or `plover tenants migrate`"
     );
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use plover_core::Driver;
+use plover_core::{Driver, Value};
 use serde::Serialize;
 
 use super::pool::{TenantJob, fan_out};
@@ -87,6 +87,19 @@ impl Fleet {
         tenant: &Tenant,
         sql: &str,
     ) -> Result<u64, String> {
+        let exists = db
+            .query(
+                "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1",
+                &[Value::from(tenant.schema.as_str())],
+            )
+            .await
+            .map_err(|e| format!("looking up schema {}: {e}", tenant.schema))?;
+        if exists.is_empty() {
+            return Err(format!(
+                "schema {} does not exist; `plover tenants create {}` makes it",
+                tenant.schema, tenant.id
+            ));
+        }
         db.use_schema(Some(&tenant.schema))
             .await
             .map_err(|e| format!("setting search_path to {}: {e}", tenant.schema))?;

@@ -18,9 +18,12 @@ pub async fn run(
     args: &TenantsArgs,
     output: &mut Output,
 ) -> Result<Exit, Failure> {
-    let flags = CommandFlags {
-        force: matches!(&args.command, TenantsCommand::Migrate(m) if m.force),
-        ..CommandFlags::default()
+    let flags = match &args.command {
+        TenantsCommand::Migrate(m) => CommandFlags {
+            force: m.force,
+            allow_out_of_order: m.allow_out_of_order,
+        },
+        _ => CommandFlags::default(),
     };
     let mut settings = settings::load(global, flags)?;
     output.hide(settings.database.passwords());

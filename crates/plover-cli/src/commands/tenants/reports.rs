@@ -200,7 +200,7 @@ pub async fn drift(
         ));
         output.line(text);
     }
-    Ok(if report.drifted > 0 {
+    Ok(if report.drifted > 0 || !report.missing.is_empty() {
         Exit::Differences
     } else {
         Exit::Success
