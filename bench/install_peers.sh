@@ -8,13 +8,15 @@
 #   dbmate              npm install dbmate            (--prefix work/node)
 #   fraiseql-confiture  pip install fraiseql-confiture (into the venv work/venv)
 #   squawk              pip install squawk-cli         (the same venv; for the lint benchmark)
+#   drizzle             npm install drizzle-multitenant drizzle-orm pg  (--prefix work/node; for
+#                       the tenants benchmark)
 #
-#   install_peers.sh [TOOL...]   installs only the TOOLs named (default: all four)
+#   install_peers.sh [TOOL...]   installs only the TOOLs named (default: all five)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 mkdir -p "$WORK" "$LOGS" "$RES"
 WANTED=("$@")
-[[ ${#WANTED[@]} -gt 0 ]] || WANTED=(sqlx dbmate confiture squawk)
+[[ ${#WANTED[@]} -gt 0 ]] || WANTED=(sqlx dbmate confiture squawk drizzle)
 for tool in "${WANTED[@]}"; do rm -f "$RES/failed/$tool"; done
 
 wanted() {
@@ -47,6 +49,12 @@ install_dbmate() {
     npm install --prefix "$WORK/node" --no-audit --no-fund dbmate
 }
 
+install_drizzle() {
+    mkdir -p "$WORK/node"
+    [[ -f $WORK/node/package.json ]] || echo '{ "name": "plover-bench-peers", "private": true }' >"$WORK/node/package.json"
+    npm install --prefix "$WORK/node" --no-audit --no-fund drizzle-multitenant drizzle-orm pg
+}
+
 install_confiture() {
     [[ -x $WORK/venv/bin/pip ]] || python3 -m venv "$WORK/venv"
     "$WORK/venv/bin/pip" install fraiseql-confiture
@@ -64,4 +72,5 @@ fi
 wanted dbmate && install dbmate "$DBMATE --version" install_dbmate
 wanted confiture && install confiture "$CONFITURE --version" install_confiture
 wanted squawk && install squawk "$SQUAWK --version" install_squawk
+wanted drizzle && install drizzle "node $DRIZZLE --version" install_drizzle
 true

@@ -39,6 +39,8 @@ SQLX=$WORK/cargo/bin/sqlx
 DBMATE=$WORK/node/node_modules/@dbmate/linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')/bin/dbmate
 CONFITURE=$WORK/venv/bin/confiture
 SQUAWK=$WORK/venv/bin/squawk                  # pip install squawk-cli (a native binary)
+# drizzle-multitenant's CLI (npm install drizzle-multitenant drizzle-orm pg), run with node.
+DRIZZLE=$WORK/node/node_modules/drizzle-multitenant/bin/drizzle-multitenant.js
 
 # The tools, in the order they are reported. floor and floor1 are psql, not peers.
 ALL_TOOLS=(floor floor1 plover sqlx dbmate confiture)

@@ -4,8 +4,10 @@
 Every number in RESULTS.md comes from those files (or from asking the machine and the
 tools themselves); nothing is typed in by hand. Run by run.sh; it can be rerun alone to
 re-render the last measurements. RESULTS.md is composed from both parts' latest raw
-results: the versioned-migrations part (results/apply, noop, diag, ...) and the lint part
-(results/lint/, see lint_report.py), so rerunning one part keeps the other's numbers.
+results: the versioned-migrations part (results/apply, noop, diag, ...), the lint part
+(results/lint/, see lint_report.py) and the schema part (results/schema/, schema_report.py), so
+rerunning one part keeps the others' numbers (and a part with no raw results here keeps its
+blocks from the previous RESULTS.md).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import subprocess
 from pathlib import Path
 
 import lint_report
+import schema_report
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -114,7 +117,7 @@ def read(path: Path, default: str = "") -> str:
 
 
 # --------------------------------------------------------------------------- sections
-def machine() -> list[str]:
+def machine(part_lines: list[str], previous_peers: str) -> list[str]:
     cpuinfo = Path("/proc/cpuinfo").read_text()
     model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
     mem_kib = int(re.search(r"^MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text(), re.M).group(1))
@@ -131,16 +134,46 @@ def machine() -> list[str]:
         f"- OS: {platform.system()} {platform.release()}",
         f"- PostgreSQL: {psql('SELECT version()')}",
         f"- Server settings: {settings}",
-        f"- Versioned-migrations run: {read(RES / 'started', '(not run)')} to {read(RES / 'finished', '?')} (UTC);"
-        f" Plover `{sh(str(REPO / 'target/release/plover'), '--version')}`, built from "
-        + "; ".join(read(RES / "plover-build.txt", "(not run)").splitlines()),
-        *lint_report.machine_lines(),
-        f"- Peers: `{sh(str(WORK / 'cargo/bin/sqlx'), '--version')}`, "
-        f"`{dbmate_version()}`, `{sh(str(WORK / 'venv/bin/confiture'), '--version')}`, "
-        f"`{sh(str(WORK / 'venv/bin/squawk'), '--version')}`; "
-        f"`{sh('psql', '--version')}`, `{sh('hyperfine', '--version')}`",
+        *part_lines,
+        peers_line(previous_peers),
         "",
     ]
+
+
+def versioned_machine_lines() -> list[str]:
+    return [
+        f"- Versioned-migrations run: {read(RES / 'started', '(not run)')} to {read(RES / 'finished', '?')} (UTC);"
+        f" Plover `{sh(str(REPO / 'target/release/plover'), '--version')}`, built from "
+        + "; ".join(read(RES / "plover-build.txt", "(not run)").splitlines())
+    ]
+
+
+def peers_line(previous: str) -> str:
+    """The installed peers' versions; a peer not installed now keeps the version the previous
+    RESULTS.md gave (its numbers may be carried over from then), marked as such."""
+    before = re.findall(r"`([^`]+)`", previous)
+    found = {
+        "sqlx-cli": sh(str(WORK / "cargo/bin/sqlx"), "--version"),
+        "dbmate": dbmate_version(),
+        "confiture": sh(str(WORK / "venv/bin/confiture"), "--version"),
+        "squawk": sh(str(WORK / "venv/bin/squawk"), "--version"),
+    }
+    shown = []
+    for name, version in found.items():
+        if version.lower().startswith(name) and "not installed" not in version:
+            shown.append(f"`{version}`")
+        else:
+            old = next((b for b in before if b.lower().startswith(name)), None)
+            shown.append(f"`{old}` (previous run; not installed now)" if old else f"{name}: not installed")
+    return (f"- Peers: {', '.join(shown)}; `{sh('psql', '--version')}`, `{sh('hyperfine', '--version')}`")
+
+
+def drizzle_version() -> str:
+    package = WORK / "node/node_modules/drizzle-multitenant/package.json"
+    try:
+        return f"drizzle-multitenant {json.loads(package.read_text())['version']}"
+    except (OSError, ValueError, KeyError):
+        return "drizzle-multitenant (not installed)"
 
 
 def dbmate_version() -> str:
@@ -595,26 +628,105 @@ def versioned() -> tuple[list[str], list[str]]:
     return headline, sections
 
 
+# --------------------------------------------------------------------------- carrying parts over
+# Each part's headline bullets, machine line and sections are written between marker comments
+# (`<!-- part:NAME -->` .. `<!-- /part:NAME -->`). A part whose raw results are not in
+# bench/work/results/ (a fresh checkout, or a machine where only another part ran) keeps its
+# blocks from the previous RESULTS.md instead of losing its numbers.
+MARK = re.compile(r"^<!-- (/?)part:([a-z]+) -->$")
+
+
+def previous_blocks(text: str) -> dict[str, list[list[str]]]:
+    """part -> its marked blocks in order (headline, machine, sections), from RESULTS.md."""
+    blocks: dict[str, list[list[str]]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        match = MARK.match(line)
+        if match and not match.group(1):
+            current = []
+        elif match:
+            if current is not None:
+                blocks.setdefault(match.group(2), []).append(current)
+            current = None
+        elif current is not None:
+            current.append(line)
+    if blocks or not text:
+        return blocks
+    return legacy_blocks(text)
+
+
+def legacy_blocks(text: str) -> dict[str, list[list[str]]]:
+    """The same, from a RESULTS.md written before the markers (versioned and lint parts)."""
+    lines = text.splitlines()
+
+    def heading(prefix: str) -> int:
+        return next((i for i, line in enumerate(lines) if line.startswith(prefix)), len(lines))
+
+    headline = lines[heading("## Headline"):heading("## Machine")]
+    machine_lines = lines[heading("## Machine"):heading("## Applying")]
+    blocks = {}
+    versioned_head = [line for line in headline if re.match(r"- (Applying|Target [12]|The same against)", line)]
+    if versioned_head:
+        blocks["versioned"] = [
+            versioned_head,
+            [line for line in machine_lines if line.startswith("- Versioned-migrations run:")],
+            lines[heading("## Applying"):heading("## Lint:")],
+        ]
+    lint_head = [line for line in headline if line.startswith("- Lint")]
+    if lint_head:
+        blocks["lint"] = [
+            lint_head,
+            [line for line in machine_lines if line.startswith("- Lint run:")],
+            lines[heading("## Lint:"):],
+        ]
+    return blocks
+
+
+def part_blocks(name: str, present: bool, render, machine_render, previous) -> list[list[str]]:
+    """[headline, machine, sections] of one part, marked; carried over when not measured here."""
+    carried = previous.get(name, [])
+    if present or len(carried) != 3 or any("Not measured yet" in line for line in carried[2]):
+        headline, sections = render()
+        blocks = [headline, machine_render(), sections]
+    else:
+        headline, machine_lines, sections = previous[name]
+        note = (f"*Carried over from the previous RESULTS.md: bench/work/results/ holds no raw data for this"
+                f" part on this machine now (rerun `bench/run.sh {name}` to measure it again).*")
+        sections = [*sections]
+        if sections and sections[0].startswith("## ") and note not in sections:
+            sections[1:1] = ["", note]
+        blocks = [headline, machine_lines, sections]
+    return [[f"<!-- part:{name} -->", *block, f"<!-- /part:{name} -->"] for block in blocks]
+
+
 def main() -> None:
-    versioned_headline, versioned_sections = versioned()
-    lint_headline, lint_sections = lint_report.section()
-    if not (RES / "apply").exists() and not (RES / "lint").exists():
+    previous_text = OUT.read_text() if OUT.exists() else ""
+    previous = previous_blocks(previous_text)
+    previous_peers = next((line for line in previous_text.splitlines() if line.startswith("- Peers:")), "")
+    parts = [
+        ("versioned", (RES / "apply").exists(), versioned, versioned_machine_lines),
+        ("lint", (RES / "lint" / "finished").exists(), lint_report.section, lint_report.machine_lines),
+        ("schema", (RES / "schema" / "finished").exists(), schema_report.section, schema_report.machine_lines),
+    ]
+    if not any(present for _, present, _, _ in parts) and not previous:
         raise SystemExit("report.py: no measurements in bench/work/results/ (run bench/run.sh)")
+    rendered = [part_blocks(name, present, render, mrender, previous) for name, present, render, mrender in parts]
+    headline = [line for blocks in rendered for line in blocks[0]]
+    machine_part = [line for blocks in rendered for line in blocks[1]]
+    sections = [line for blocks in rendered for line in blocks[2]]
     lines = [
-        "# Benchmarks: versioned migrations on PostgreSQL, and `plover lint` against squawk",
+        "# Benchmarks: versioned migrations, lint, schema build and diff",
         "",
         "Written by `bench/run.sh` (via bench/report.py) from the measurements of its last runs; do not",
-        "edit by hand, rerun instead (`bench/run.sh versioned` or `bench/run.sh lint` reruns one part and",
-        "keeps the other's last results). Raw data: bench/work/results/ (gitignored).",
+        "edit by hand, rerun instead (`bench/run.sh versioned`, `lint` or `schema` reruns one part",
+        "and keeps the others' last results). Raw data: bench/work/results/ (gitignored).",
         "",
         "## Headline",
         "",
-        *versioned_headline,
-        *lint_headline,
+        *headline,
         "",
-        *machine(),
-        *versioned_sections,
-        *lint_sections,
+        *machine(machine_part, previous_peers),
+        *sections,
     ]
     OUT.write_text("\n".join(lines).rstrip() + "\n")
     print(f"wrote {OUT}")

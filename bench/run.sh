@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # bench/run.sh: the whole benchmark in one command; writes bench/RESULTS.md.
 #
-#   bench/run.sh             both parts: versioned migrations, then lint
+#   bench/run.sh             every part: versioned migrations, lint, schema
 #   bench/run.sh versioned   only the versioned-migrations part
 #   bench/run.sh lint        only the lint part (bench/lint.sh: plover lint against squawk)
+#   bench/run.sh schema      only the schema part (bench/schema.sh: plover schema build and
+#                            diff against psql and confiture build)
 #
 # Each part replaces only its own raw results under bench/work/results/ (the lint part's are
-# in results/lint/), and RESULTS.md is always composed from both parts' latest results.
+# in results/lint/, the schema part's in results/schema/, ...), and RESULTS.md is always composed
+# from every part's latest results.
 #
 # The versioned-migrations part:
 #   1. installs the peers (sqlx-cli, dbmate, fraiseql-confiture) into bench/work/
@@ -19,7 +22,8 @@
 #   6. times the no-ops (up and status with everything applied)
 #   7. diagnose.sh: where Plover's time goes
 # and drops its scratch databases (bench_*) when it ends, however it ends.
-# The lint part: see bench/lint.sh. Last, report.py writes bench/RESULTS.md.
+# The other parts: bench/lint.sh, bench/schema.sh. Last, report.py writes
+# bench/RESULTS.md.
 # See bench/README.md for the settings.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,14 +33,14 @@ case ${1:-all} in
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
     exit 0
     ;;
-all) PARTS=(versioned lint) ;;
-versioned | lint) PARTS=("$1") ;;
-*) die "unknown part '$1': bench/run.sh [versioned|lint]" ;;
+all) PARTS=(versioned lint schema) ;;
+versioned | lint | schema) PARTS=("$1") ;;
+*) die "unknown part '$1': bench/run.sh [versioned|lint|schema]" ;;
 esac
 
 if [[ " ${PARTS[*]} " != *" versioned "* ]]; then
-    # Only the lint part: it needs no database.
-    BENCH_FROM_RUN=1 "$BENCH_DIR/lint.sh"
+    # One part with a script of its own (lint.sh, schema.sh); each cleans up after itself.
+    BENCH_FROM_RUN=1 "$BENCH_DIR/${PARTS[0]}.sh"
     log "writing bench/RESULTS.md"
     python3 "$BENCH_DIR/report.py"
     log "done: bench/RESULTS.md"
@@ -178,10 +182,12 @@ note_load "end of measurements"
 BENCH_FROM_RUN=1 "$BENCH_DIR/diagnose.sh"
 date -u +%FT%TZ >"$RES/finished"
 
-# ---------------------------------------------------------------------------- lint, report
-if [[ " ${PARTS[*]} " == *" lint "* ]]; then
-    BENCH_FROM_RUN=1 "$BENCH_DIR/lint.sh"
-fi
+# ---------------------------------------------------------------------------- other parts, report
+for part in lint schema; do
+    if [[ " ${PARTS[*]} " == *" $part "* ]]; then
+        BENCH_FROM_RUN=1 "$BENCH_DIR/$part.sh"
+    fi
+done
 log "writing bench/RESULTS.md"
 python3 "$BENCH_DIR/report.py"
 log "done: bench/RESULTS.md"
