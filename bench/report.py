@@ -5,9 +5,9 @@ Every number in RESULTS.md comes from those files (or from asking the machine an
 tools themselves); nothing is typed in by hand. Run by run.sh; it can be rerun alone to
 re-render the last measurements. RESULTS.md is composed from both parts' latest raw
 results: the versioned-migrations part (results/apply, noop, diag, ...), the lint part
-(results/lint/, see lint_report.py) and the schema part (results/schema/, schema_report.py), so
-rerunning one part keeps the others' numbers (and a part with no raw results here keeps its
-blocks from the previous RESULTS.md).
+(results/lint/, see lint_report.py), the schema part (results/schema/, schema_report.py) and the
+tenants part (results/tenants/, tenants_report.py), so rerunning one part keeps the others'
+numbers (and a part with no raw results here keeps its blocks from the previous RESULTS.md).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import lint_report
 import schema_report
+import tenants_report
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -157,6 +158,7 @@ def peers_line(previous: str) -> str:
         "dbmate": dbmate_version(),
         "confiture": sh(str(WORK / "venv/bin/confiture"), "--version"),
         "squawk": sh(str(WORK / "venv/bin/squawk"), "--version"),
+        "drizzle-multitenant": drizzle_version(),
     }
     shown = []
     for name, version in found.items():
@@ -707,6 +709,7 @@ def main() -> None:
         ("versioned", (RES / "apply").exists(), versioned, versioned_machine_lines),
         ("lint", (RES / "lint" / "finished").exists(), lint_report.section, lint_report.machine_lines),
         ("schema", (RES / "schema" / "finished").exists(), schema_report.section, schema_report.machine_lines),
+        ("tenants", (RES / "tenants" / "finished").exists(), tenants_report.section, tenants_report.machine_lines),
     ]
     if not any(present for _, present, _, _ in parts) and not previous:
         raise SystemExit("report.py: no measurements in bench/work/results/ (run bench/run.sh)")
@@ -715,10 +718,10 @@ def main() -> None:
     machine_part = [line for blocks in rendered for line in blocks[1]]
     sections = [line for blocks in rendered for line in blocks[2]]
     lines = [
-        "# Benchmarks: versioned migrations, lint, schema build and diff",
+        "# Benchmarks: versioned migrations, lint, schema build and diff, tenant fleets",
         "",
         "Written by `bench/run.sh` (via bench/report.py) from the measurements of its last runs; do not",
-        "edit by hand, rerun instead (`bench/run.sh versioned`, `lint` or `schema` reruns one part",
+        "edit by hand, rerun instead (`bench/run.sh versioned`, `lint`, `schema` or `tenants` reruns one part",
         "and keeps the others' last results). Raw data: bench/work/results/ (gitignored).",
         "",
         "## Headline",

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # bench/run.sh: the whole benchmark in one command; writes bench/RESULTS.md.
 #
-#   bench/run.sh             every part: versioned migrations, lint, schema
+#   bench/run.sh             every part: versioned migrations, lint, schema, tenants
 #   bench/run.sh versioned   only the versioned-migrations part
 #   bench/run.sh lint        only the lint part (bench/lint.sh: plover lint against squawk)
 #   bench/run.sh schema      only the schema part (bench/schema.sh: plover schema build and
 #                            diff against psql and confiture build)
+#   bench/run.sh tenants     only the tenants part (bench/tenants.sh: plover tenants against
+#                            drizzle-multitenant on 1,000 tenant schemas)
 #
 # Each part replaces only its own raw results under bench/work/results/ (the lint part's are
 # in results/lint/, the schema part's in results/schema/, ...), and RESULTS.md is always composed
@@ -22,7 +24,7 @@
 #   6. times the no-ops (up and status with everything applied)
 #   7. diagnose.sh: where Plover's time goes
 # and drops its scratch databases (bench_*) when it ends, however it ends.
-# The other parts: bench/lint.sh, bench/schema.sh. Last, report.py writes
+# The other parts: bench/lint.sh, bench/schema.sh, bench/tenants.sh. Last, report.py writes
 # bench/RESULTS.md.
 # See bench/README.md for the settings.
 set -euo pipefail
@@ -33,13 +35,13 @@ case ${1:-all} in
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
     exit 0
     ;;
-all) PARTS=(versioned lint schema) ;;
-versioned | lint | schema) PARTS=("$1") ;;
-*) die "unknown part '$1': bench/run.sh [versioned|lint|schema]" ;;
+all) PARTS=(versioned lint schema tenants) ;;
+versioned | lint | schema | tenants) PARTS=("$1") ;;
+*) die "unknown part '$1': bench/run.sh [versioned|lint|schema|tenants]" ;;
 esac
 
 if [[ " ${PARTS[*]} " != *" versioned "* ]]; then
-    # One part with a script of its own (lint.sh, schema.sh); each cleans up after itself.
+    # One part with a script of its own (lint.sh, schema.sh, tenants.sh); each cleans up after itself.
     BENCH_FROM_RUN=1 "$BENCH_DIR/${PARTS[0]}.sh"
     log "writing bench/RESULTS.md"
     python3 "$BENCH_DIR/report.py"
@@ -183,7 +185,7 @@ BENCH_FROM_RUN=1 "$BENCH_DIR/diagnose.sh"
 date -u +%FT%TZ >"$RES/finished"
 
 # ---------------------------------------------------------------------------- other parts, report
-for part in lint schema; do
+for part in lint schema tenants; do
     if [[ " ${PARTS[*]} " == *" $part "* ]]; then
         BENCH_FROM_RUN=1 "$BENCH_DIR/$part.sh"
     fi
