@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use super::hooks::TenantObserver;
 use super::pool::{TenantJob, fan_out};
-use super::status::read_statuses;
 use super::{Fleet, FleetHooks, Selection, Tenant, TenantError};
 
 /// What `sync` reconciles.
@@ -62,16 +61,8 @@ impl Fleet {
         apply: bool,
         hooks: Arc<dyn FleetHooks>,
     ) -> Result<SyncReport, TenantError> {
-        let mut db = self.connect().await?;
-        let tenants = self.select(db.as_mut(), selection).await?;
-        let statuses = read_statuses(
-            db.as_mut(),
-            &tenants,
-            &self.settings.history_table,
-            self.migrations(),
-        )
-        .await?;
-        drop(db);
+        let statuses = self.status(selection).await?;
+        let total = statuses.len();
         let planned: Vec<TenantSync> = statuses
             .into_iter()
             .map(|status| TenantSync {
@@ -84,7 +75,6 @@ impl Fleet {
             })
             .filter(|s| !s.versions.is_empty() || s.error.is_some())
             .collect();
-        let total = tenants.len();
         let tenants = if apply {
             let work = planned
                 .into_iter()

@@ -36,12 +36,8 @@ pub async fn create(
         .create(&args.id, args.seed.as_deref(), progress)
         .await
         .map_err(tenant_failure)?;
-    let mut value = json!({ "event": "done", "created": report.migrated.tenant.schema });
-    if let (Some(object), Ok(serde_json::Value::Object(fields))) =
-        (value.as_object_mut(), serde_json::to_value(&report))
-    {
-        object.extend(fields);
-    }
+    let mut value = super::reports::done(&report);
+    value["created"] = json!(report.migrated.tenant.schema);
     output.json(&value);
     let tenant = &report.migrated.tenant;
     if report.migrated.outcome != Outcome::Succeeded {

@@ -1,7 +1,6 @@
 //! `plover tenants migrate`
 
 use plover::tenants::{Fleet, FleetReport, MigrateOptions, OnError, Outcome};
-use serde_json::json;
 
 use super::progress::FleetProgress;
 use super::{selection, tenant_failure};
@@ -41,13 +40,7 @@ pub async fn run(
         .map_err(tenant_failure);
     progress.finish();
     let report = report?;
-    let mut value = json!({ "event": "done" });
-    if let (Some(object), Ok(serde_json::Value::Object(fields))) =
-        (value.as_object_mut(), serde_json::to_value(&report))
-    {
-        object.extend(fields);
-    }
-    output.json(&value);
+    output.json(&super::reports::done(&report));
     output.line(summary(&report));
     Ok(if report.failed > 0 || report.canary_failed {
         Exit::MigrationFailed

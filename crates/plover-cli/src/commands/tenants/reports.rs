@@ -11,7 +11,7 @@ use crate::output::{Failure, Mode, Output};
 use crate::render;
 
 /// `value` with `"event": "done"` in front, for `--json`.
-fn done(value: impl serde::Serialize) -> serde_json::Value {
+pub(super) fn done(value: impl serde::Serialize) -> serde_json::Value {
     let mut object = json!({ "event": "done" });
     if let (Some(object), Ok(serde_json::Value::Object(fields))) =
         (object.as_object_mut(), serde_json::to_value(value))
