@@ -21,7 +21,9 @@
 #   6. times the real migration on all tenants at concurrency $BENCH_TENANT_CONCURRENCY,
 #      $BENCH_TENANT_REAL_ROUNDS rounds; before each run the migration is undone by psql
 #      (untimed: index and column dropped, history row deleted), then CHECKPOINT
-#   7. where the time goes: connections and system calls (strace -f -c) of each tool's no-op
+#   7. where the time goes: connections and system calls (strace -f -c) of each tool's no-op;
+#      then tenants_diag.sh: Plover's drift against the number of tenants and the concurrency,
+#      strace and perf of one drift, and the real migration against psql doing the same work
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -36,6 +38,7 @@ CONCURRENCY=${BENCH_TENANT_CONCURRENCY:-4}
 TEN_ROUNDS=${BENCH_TENANT_ROUNDS:-3}
 TEN_RUNS=${BENCH_TENANT_RUNS:-2}
 REAL_ROUNDS=${BENCH_TENANT_REAL_ROUNDS:-3}
+TEN_LIMIT=${BENCH_TENANT_LIMIT:-600}       # seconds a command may take when its answer is checked
 REFERENCE=0000
 
 TEN_DBS=(tenants_plover tenants_drizzle)
@@ -63,6 +66,7 @@ mkdir -p "$TEN_RES/time" "$TEN_RES/real" "$TEN_RES/out" "$TEN_RES/diag" "$LOGS"
 date -u +%FT%TZ >"$TEN_RES/started"
 echo "$TENANTS" >"$TEN_RES/tenants"
 echo "$CONCURRENCY" >"$TEN_RES/concurrency"
+echo "$TEN_LIMIT" >"$TEN_RES/limit"
 
 # ---------------------------------------------------------------------------- peers, plover
 "$BENCH_DIR/install_peers.sh" drizzle
@@ -201,7 +205,7 @@ for entry in "${CMDS[@]}"; do
     IFS='|' read -r key tool label command <<<"$entry"
     rc=0
     started=$(date +%s%N)
-    run_words "$command" >"$TEN_RES/out/$key.json" 2>"$TEN_RES/out/$key.err" || rc=$?
+    run_words "timeout $TEN_LIMIT $command" >"$TEN_RES/out/$key.json" 2>"$TEN_RES/out/$key.err" || rc=$?
     echo $((($(date +%s%N) - started) / 1000000)) >"$TEN_RES/out/$key.wall_ms"
     echo "$rc" >"$TEN_RES/out/$key.rc"
 done
@@ -237,6 +241,8 @@ for ((round = 1; round <= TEN_ROUNDS; round++)); do
         # A command that took over 10 s in the answers pass runs once a round, without a
         # warm-up; one that took over 2 minutes only in the first round.
         took=$(cat "$TEN_RES/out/$key.wall_ms")
+        # One that did not finish within the time limit is reported as such, not timed.
+        [[ $(cat "$TEN_RES/out/$key.rc") == 124 ]] && continue
         warmup=1 runs=$TEN_RUNS
         ((took > 10000)) && warmup=0 runs=1
         ((took > 120000 && round > 1)) && continue
@@ -302,6 +308,11 @@ if command -v strace >/dev/null; then
         command=${command//base/real}
         run_words "strace -f -c -o $TEN_RES/diag/$key.strace.txt $command" >/dev/null 2>&1 || true
     done
+fi
+
+# Where Plover's drift and real-migration time goes, on its fixture (see tenants_diag.sh).
+if [[ " ${TOOLS[*]} " == *" plover "* ]]; then
+    BENCH_FROM_RUN=1 "$BENCH_DIR/tenants_diag.sh" || warn "the tenants diagnosis failed; see ${LOGS#"$REPO_DIR"/}/tenants.log"
 fi
 
 date -u +%FT%TZ >"$TEN_RES/finished"

@@ -137,6 +137,10 @@ def main() -> None:
         if key.startswith("initial-") or key.startswith("real-"):
             continue
         rc = (res / "out" / f"{key}.rc").read_text().strip() if (res / "out" / f"{key}.rc").exists() else "?"
+        if rc == "124":
+            report[key] = {"ok": False, "timed_out": True, "exit_code": rc,
+                           "why": f"still running after {(res / 'limit').read_text().strip()} s; stopped"}
+            continue
         check = (drizzle if key.startswith("drizzle") else plover)(key, load(path), tenants, drifted)
         check["exit_code"] = rc
         report[key] = check

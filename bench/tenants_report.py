@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import statistics
 
-from report_util import RES, load_json, load_lines, median, met, read, rel, rounds, secs, strace_calls
+from report_util import RES, load_json, load_lines, median, met, perf_lines, read, rel, rounds, secs, strace_calls
 
 TENANTS = RES / "tenants"
 
@@ -107,6 +107,14 @@ def section() -> tuple[list[str], list[str]]:
             parts.append(f"{op} {secs(mine)} (target < {target:.0f} s: {met(ok)}; drizzle-multitenant"
                          f" {secs(med[best]) if best else '—'}, {ratio:.1f}× — {met(ratio_ok)})")
         headline.append(f"- Tenant fleets, {n:,} schemas × 20 tables, concurrency {conc}: " + "; ".join(parts) + ".")
+        floor = {r["command"]: r["median"] for r in hyperfine_rows(TENANTS / "diag" / "real.json")}
+        f4 = floor.get(f"psql floor: {conc} session(s)")
+        if f4 and "real:drizzle" in med:
+            headline.append(
+                f"  The real migration's floor, psql alone doing the same per-tenant transactions in {conc} sessions,"
+                f" takes {secs(f4)}: 5× faster than drizzle-multitenant ({secs(med['real:drizzle'])}) would be"
+                f" {secs(med['real:drizzle'] / PEER_FACTOR)}, {'below' if med['real:drizzle'] / PEER_FACTOR < f4 else 'above'}"
+                " that floor.")
 
     stats = load_json(TENANTS / "stats.json", {})
     lines = [
@@ -170,15 +178,19 @@ def section() -> tuple[list[str], list[str]]:
         "| command | median | min | max | runs | user + sys CPU |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
+    limit = read(TENANTS / "limit", "600")
     for key, label in LABELS.items():
         if key in data:
             t = data[key]["times"]
             lines.append(f"| {label.replace(' C', f' {conc}')} | {secs(med[key])} | {secs(min(t))} | {secs(max(t))} | {len(t)} |"
                          f" {secs(cpu[key])} |")
+        elif read(TENANTS / f"out/{key}.rc") == "124":
+            lines.append(f"| {label.replace(' C', f' {conc}')} | did not finish in {limit} s (stopped) | — | — | 0 | — |")
     lines.append("")
     lines += answer_lines(check)
     lines += real_lines()
     lines += diag_lines(data)
+    lines += drift_diag_lines()
     lines += command_lines()
     lines += load_lines(TENANTS / "load.txt")
     return headline, lines
@@ -194,6 +206,17 @@ def answer_lines(check: dict) -> list[str]:
         what = ", ".join(f"{k} {v}" for k, v in c.items() if k not in ("ok", "reported_sample"))
         lines.append(f"- `{key}`: {'as expected' if c.get('ok') else '**not as expected**'} ({what}).")
     drift = check.get("drizzle-drift", {})
+    if drift.get("timed_out"):
+        lines.append(
+            f"- drizzle-multitenant's `diff` with its defaults (constraints compared) was still running after"
+            f" {read(TENANTS / 'limit', '600')} s and was stopped: it reads each table's constraints with its own"
+            " query joining `information_schema.table_constraints`, `key_column_usage`, `constraint_column_usage`"
+            " and `check_constraints`, which takes seconds each on a catalog of this size, 21 times per tenant."
+            " On the 20-tenant trial it also reported every tenant but the reference as drifted: it compares"
+            " constraints by name, and PostgreSQL names each NOT NULL check there after the table's OID"
+            " (`<oid>_<oid>_<n>_not_null`), different in every schema. With `--no-constraints` it finds exactly"
+            " the drifted tenants (but no longer compares constraints); that variant is the one compared."
+        )
     if drift and drift.get("false_positives"):
         lines.append(
             f"- drizzle-multitenant's `diff` with its defaults reports {drift['false_positives']} tenants drifted that"
@@ -236,6 +259,79 @@ def real_lines() -> list[str]:
             f" {statistics.median(durations):.0f} ms, max {max(durations):.0f} ms over {len(durations)} tenants."
         )
     return lines + ([""] if lines else [])
+
+
+def hyperfine_rows(path) -> list[dict]:
+    data = load_json(path, {}) or {}
+    return data.get("results", [])
+
+
+def drift_diag_lines() -> list[str]:
+    diag = TENANTS / "diag"
+    scale, conc = hyperfine_rows(diag / "drift-scale.json"), hyperfine_rows(diag / "drift-concurrency.json")
+    if not scale and not conc and not (diag / "real.json").exists():
+        return []
+    lines = ["**Where Plover's time goes** (`bench/tenants_diag.sh`, on Plover's fixture). `plover tenants drift`,"
+             " hyperfine, 3 runs each after a warm-up:", ""]
+    if scale:
+        lines += ["| tenants compared (`--tenants`, reference 0000) | median | per tenant | user + sys CPU of plover |",
+                  "| --- | ---: | ---: | ---: |"]
+        for r in scale:
+            n = int("".join(ch for ch in r["command"].split(":")[1] if ch.isdigit()) or 1)
+            lines.append(f"| {r['command'].split(': ', 1)[1]} | {secs(r['median'])} | {r['median'] / n * 1000:.1f} ms |"
+                         f" {secs(r['user'] + r['system'])} |")
+        lines.append("")
+    if len(scale) >= 2:
+        first, last = scale[0], scale[-1]
+        n_first = int("".join(ch for ch in first["command"].split(":")[1] if ch.isdigit()) or 1)
+        n_last = int("".join(ch for ch in last["command"].split(":")[1] if ch.isdigit()) or 1)
+        slope = (last["median"] - first["median"]) / max(n_last - n_first, 1)
+        lines += [f"- Drift grows with the tenants compared, {slope * 1000:.1f} ms per tenant from {n_first} to {n_last};"
+                  f" {n_first} tenants already take {secs(first['median'])} (connecting, discovery, and catalog queries"
+                  " whose cost does not shrink with the number of schemas asked for). The plover process's own CPU"
+                  f" is {secs(last['user'] + last['system'])} of the {secs(last['median'])} for all tenants; the rest"
+                  " is waiting for the server.", ""]
+    if conc:
+        lines += ["| `tenants.concurrency` (connections the introspection is spread over) | median | user + sys CPU of plover |",
+                  "| --- | ---: | ---: |"]
+        for r in conc:
+            lines.append(f"| {r['command'].split('concurrency ', 1)[1]} | {secs(r['median'])} | {secs(r['user'] + r['system'])} |")
+        lines.append("")
+    real = hyperfine_rows(diag / "real.json")
+    if real:
+        lines += ["", "**The real migration against its floor** (the same fixture; before each run the migration is"
+                  " undone by `hyperfine --prepare`, untimed; 2 runs each). The floor is psql doing the same work with"
+                  " nothing around it: per tenant one transaction with `SET LOCAL search_path`, the ALTER TABLE, the"
+                  " CREATE INDEX and a history row, sent as one query, the tenants split over N psql sessions run at"
+                  " once:", "",
+                  "| command | median | min | max | user + sys CPU |", "| --- | ---: | ---: | ---: | ---: |"]
+        for r in real:
+            lines.append(f"| {r['command']} | {secs(r['median'])} | {secs(r['min'])} | {secs(r['max'])} |"
+                         f" {secs(r['user'] + r['system'])} |")
+        by = {r["command"]: r["median"] for r in real}
+        p4, f4 = by.get("plover: concurrency 4"), by.get("psql floor: 4 session(s)")
+        if p4 and f4:
+            lines += ["", f"- At concurrency 4, Plover takes {secs(p4)} where psql alone takes {secs(f4)}"
+                      f" ({p4 / f4:.2f}×): the server's work for 1,000 tenants' DDL and commits bounds every tool,"
+                      f" so 5× faster than drizzle-multitenant would need drizzle-multitenant at or above"
+                      f" {secs(5 * f4)} even if Plover added nothing to the floor."]
+        lines.append("")
+    calls = strace_calls(diag / "drift.strace.txt")
+    if calls:
+        lines.append(f"- `strace -f -c` of one drift over all tenants: {calls.get('connect', 0)} connect,"
+                     f" {calls.get('sendto', 0)} sendto, {calls.get('recvfrom', 0)} recvfrom.")
+    by_comm = perf_lines(diag / "drift.perf.comm.txt")
+    if by_comm:
+        lines.append("- `perf record -a` of one drift, share of all samples (both cores) by process: "
+                     + ", ".join(f"{name} {pct:.1f}%" for pct, name in by_comm[:5]) + " (swapper is idle).")
+    pg = perf_lines(diag / "drift.perf.postgres.txt")
+    if pg:
+        lines.append("- In the server's processes, the busiest functions: "
+                     + "; ".join(f"`{rest}` {pct:.1f}%" for pct, rest in pg[:8]) + ".")
+    own = perf_lines(diag / "drift.perf.plover.txt")
+    if own:
+        lines.append("- In the plover process: " + "; ".join(f"`{rest}` {pct:.1f}%" for pct, rest in own[:8]) + ".")
+    return lines + [""]
 
 
 def diag_lines(data: dict) -> list[str]:
