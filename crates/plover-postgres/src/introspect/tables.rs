@@ -24,13 +24,17 @@ WHERE c.relkind IN ('r', 'p')
           AND d.objid = c.oid AND d.deptype = 'e')
 "#;
 
-/// SQL: the columns of those tables, in position order. The collation is named only when
+/// SQL: the columns of those tables, in position order. A default cannot name a column,
+/// so it is printed without its table (`pg_get_expr(adbin, 0)`), which spares opening and
+/// locking every table with a default; a generated column's expression names columns and
+/// needs its table. The collation is named only when
 /// it is not the type's own, quoted and qualified the way `format_type` would.
 const COLUMNS_SQL: &str = r#"
 SELECT c.relnamespace::int8, c.relname::text, a.attname::text,
        pg_catalog.format_type(a.atttypid, a.atttypmod),
        NOT a.attnotnull,
-       pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
+       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0)
+            ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,
        a.attidentity::text,
        a.attgenerated::text,
        CASE WHEN a.attcollation <> t.typcollation THEN
