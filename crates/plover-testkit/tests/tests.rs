@@ -70,3 +70,4 @@ mod tls;
 
 mod introspect_postgres;
 mod introspect_sqlite;
+mod tenant_pools;
