@@ -142,6 +142,16 @@ struct Place<'a> {
     parent: Option<&'a str>,
 }
 
+impl<'a> Place<'a> {
+    /// Where the parts of the object at `path` (in `place`) live.
+    fn inside(place: Option<Place<'a>>, path: &'a str) -> Place<'a> {
+        Place {
+            schema: place.map_or("", |p| p.schema),
+            parent: Some(path),
+        }
+    }
+}
+
 /// What the diff needs to know about each kind of object.
 trait Object: PartialEq {
     const KIND: ObjectKind;
@@ -411,11 +421,7 @@ impl Object for Table {
         out: &mut Vec<Change>,
     ) {
         let path = Self::path(place, name);
-        let schema = place.map_or("", |p| p.schema);
-        let place = Some(Place {
-            schema,
-            parent: Some(&path),
-        });
+        let place = Some(Place::inside(place, &path));
         diff_map(out, place, columns_by_name(self), columns_by_name(after));
         diff_map(
             out,
@@ -556,11 +562,7 @@ impl Object for View {
         out: &mut Vec<Change>,
     ) {
         let path = Self::path(place, name);
-        let schema = place.map_or("", |p| p.schema);
-        let place = Some(Place {
-            schema,
-            parent: Some(&path),
-        });
+        let place = Some(Place::inside(place, &path));
         diff_map(out, place, by_key(&self.indexes), by_key(&after.indexes));
     }
 }
