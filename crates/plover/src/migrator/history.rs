@@ -1,7 +1,7 @@
 //! The history table: where it lives, creating it, reading and writing its rows.
 
 use plover_core::sql::{QualifiedName, quote_ident};
-use plover_core::{AppliedMigration, AppliedState, Dialect, Driver, Row, Step, Value, Version};
+use plover_core::{AppliedMigration, AppliedState, Dialect, Driver, Step, Value, Version};
 
 use super::Options;
 use crate::Error;
@@ -178,7 +178,7 @@ impl History {
     }
 
     /// One row, read from the [`COLUMNS`].
-    pub fn parse(&self, row: &Row) -> Result<AppliedMigration, Error> {
+    pub fn parse(&self, row: &[Value]) -> Result<AppliedMigration, Error> {
         let corrupt = |what: &str| Error::CorruptHistory {
             table: self.table.plain(),
             detail: what.to_owned(),

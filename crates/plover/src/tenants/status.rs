@@ -198,14 +198,16 @@ async fn read_union(
     let dialect = db.dialect();
     for row in rows {
         let index = row.first().and_then(Value::as_i64).unwrap_or(-1) as usize;
-        let Some(slot) = out.iter_mut().find(|(i, _)| *i == index) else {
+        // `indexes` is ascending, and `out` follows it.
+        let Ok(position) = indexes.binary_search(&index) else {
             continue;
         };
+        let slot = &mut out[position];
         let history = History::at(
             QualifiedName::new(&tenants[index].schema, history_table),
             dialect,
         );
-        let parsed = history.parse(&row[1..].to_vec());
+        let parsed = history.parse(&row[1..]);
         match (&mut slot.1, parsed) {
             (TenantHistory::Rows(rows), Ok(applied)) => rows.push(applied),
             (slot, Err(e)) => *slot = TenantHistory::Unreadable(e.to_string()),
