@@ -98,7 +98,7 @@ impl Fleet {
         }
         if !settings.dir.is_dir() {
             return Err(TenantError::Usage(format!(
-                "the tenant migrations directory {} does not exist; create it or set tenants.dir",
+                "the tenant migrations directory {} does not exist; create it, or point tenants.dir (or --tenants-dir) at yours",
                 settings.dir.display()
             )));
         }

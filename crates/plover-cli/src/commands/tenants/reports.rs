@@ -68,7 +68,10 @@ pub async fn status(
 /// The tenants as a table, in one string (a thousand tenants make a thousand lines).
 pub fn status_table(tenants: &[TenantStatus]) -> String {
     if tenants.is_empty() {
-        return "no tenants found".to_owned();
+        return "no tenants found: `plover tenants create ID` makes one; tenants are the schemas \
+                named by tenants.schema_template (tenant_{id}), or those tenants.ids or \
+                tenants.query name"
+            .to_owned();
     }
     let id_width = tenants
         .iter()
