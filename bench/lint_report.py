@@ -12,6 +12,8 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
+from report_util import load_json, met, read, rel, strace_calls
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 WORK = Path(os.environ.get("BENCH_WORK", BENCH / "work"))
@@ -25,15 +27,8 @@ CASES = {"file": "one file", "dir": "the same SQL in files"}
 
 
 # --------------------------------------------------------------------------- helpers
-def read(path: Path, default: str = "") -> str:
-    return path.read_text().strip() if path.exists() else default
 
 
-def load_json(path: Path, default=None):
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return default
 
 
 def secs(value: float) -> str:
@@ -44,12 +39,8 @@ def ms(value: float) -> str:
     return f"{value * 1000:.0f} ms"
 
 
-def met(ok: bool) -> str:
-    return "**met**" if ok else "**MISSED**"
 
 
-def rel(text: str) -> str:
-    return text.replace(str(REPO) + "/", "")
 
 
 def n(value: int) -> str:
@@ -94,16 +85,6 @@ def share(rows: list[tuple[float, float, str]], pattern: str) -> float:
     return max(found) if found else 0.0
 
 
-def strace_calls(path: Path) -> dict[str, int]:
-    calls = {}
-    for line in read(path).splitlines():
-        parts = line.split()
-        if len(parts) >= 5 and re.match(r"^[\d.]+$", parts[0]) and parts[-1] != "total":
-            try:
-                calls[parts[-1]] = int(parts[3])
-            except ValueError:
-                continue
-    return calls
 
 
 def rss_kib(path: Path) -> int | None:
