@@ -257,6 +257,14 @@ pub trait Driver: Send {
         }
     }
 
+    /// [`reset_session`](Driver::reset_session), then [`use_schema`](Driver::use_schema):
+    /// what a fleet's worker does between two tenants, in one round trip where the backend
+    /// can.
+    async fn reset_session_into(&mut self, schema: Option<&str>) -> Result<(), DriverError> {
+        self.reset_session().await?;
+        self.use_schema(schema).await
+    }
+
     /// Tells other runners that the holder of `lock` is still alive. Locks that the server
     /// ties to the connection need nothing; leases that expire are renewed.
     async fn renew_lock(&mut self, _lock: &LockRequest) -> Result<(), DriverError> {

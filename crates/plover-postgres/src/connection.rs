@@ -1,6 +1,7 @@
 //! A connection to PostgreSQL, implementing [`Driver`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::slice;
 
 use async_trait::async_trait;
 use plover_core::schema::{Catalog, Scope};
@@ -8,12 +9,12 @@ use plover_core::sql::quote_ident;
 use plover_core::{
     Dialect, Driver, DriverError, LockAttempt, LockHolder, LockRequest, Row, Step, Value,
 };
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage, Statement};
 
 use crate::error::{connect_error, from_postgres};
 use crate::pipeline::in_order;
-use crate::value::{Param, column};
+use crate::value::{Param, column, inferred};
 use crate::{POSTGRES, lock, tls, url};
 
 /// A PostgreSQL connection driven by Plover.
@@ -21,8 +22,12 @@ pub struct PostgresDriver {
     client: Client,
     /// The session's `application_name` while it holds the migration lock.
     lock_label: Option<String>,
-    /// Plover's own statements, prepared once per connection.
+    /// Plover's own statements used more than once, prepared once per connection.
     statements: HashMap<String, Statement>,
+    /// Statements sent once so far, unprepared: one that comes again is prepared. A fleet's
+    /// per-tenant statements (each naming its tenant's history table) are sent once each,
+    /// and preparing them would cost a round trip each and a statement kept on the server.
+    sent_once: HashSet<String>,
     server_version: u32,
     /// The schema set with [`Driver::use_schema`], put back after every session reset.
     schema: Option<String>,
@@ -72,33 +77,39 @@ pub async fn connect(url: &str) -> Result<PostgresDriver, DriverError> {
         client,
         lock_label: None,
         statements: HashMap::new(),
+        sent_once: HashSet::new(),
         server_version,
         schema: None,
     })
 }
 
 impl PostgresDriver {
-    /// `search_path` to `schema` alone, for this session.
-    async fn set_search_path(&mut self, schema: &str) -> Result<(), DriverError> {
-        let sql = "SELECT set_config('search_path', $1, false)";
-        self.query(sql, &[Value::Text(quote_ident(schema))])
-            .await
-            .map(drop)
-    }
-
-    async fn prepare(&mut self, sql: &str) -> Result<Statement, DriverError> {
+    /// `sql` prepared, when it is worth it: the first time a statement is seen it is sent
+    /// unprepared (`None`, one round trip); from the second time on, it is prepared once and
+    /// kept.
+    async fn prepared(&mut self, sql: &str) -> Result<Option<Statement>, DriverError> {
         if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
+            return Ok(Some(statement.clone()));
+        }
+        if self.sent_once.insert(sql.to_owned()) {
+            return Ok(None);
         }
         let statement = self
             .client
             .prepare(sql)
             .await
             .map_err(|e| from_postgres(&e, Some(sql)))?;
+        self.sent_once.remove(sql);
         self.statements.insert(sql.to_owned(), statement.clone());
-        Ok(statement)
+        Ok(Some(statement))
     }
 }
+
+/// `search_path` set to one schema, for the session.
+const SET_SEARCH_PATH: &str = "SELECT set_config('search_path', $1, false)";
+
+/// The session's `application_name`.
+const SET_APPLICATION_NAME: &str = "SELECT set_config('application_name', $1, false)";
 
 fn params(values: &[Value]) -> Vec<Param<'_>> {
     values.iter().map(Param).collect()
@@ -106,6 +117,14 @@ fn params(values: &[Value]) -> Vec<Param<'_>> {
 
 fn refs<'a>(params: &'a [Param<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+/// `params` with their types left for the server to infer, for an unprepared statement.
+fn typed<'a>(params: &'a [Param<'a>]) -> Vec<(&'a (dyn ToSql + Sync), Type)> {
+    params
+        .iter()
+        .map(|p| (p as &(dyn ToSql + Sync), inferred()))
+        .collect()
 }
 
 #[async_trait]
@@ -125,7 +144,7 @@ impl Driver for PostgresDriver {
         let mut prepared = Vec::with_capacity(steps.len());
         for step in steps {
             prepared.push(match step {
-                Step::Statement(sql, _) => Some(self.prepare(sql).await?),
+                Step::Statement(sql, _) => self.prepared(sql).await?,
                 Step::Script(_) => None,
             });
         }
@@ -140,12 +159,12 @@ impl Driver for PostgresDriver {
         for ((step, statement), params) in steps.iter().zip(&prepared).zip(&params) {
             requests.push(match (step, statement) {
                 (Step::Statement(..), Some(statement)) => Request::Prepared(statement, params),
-                (Step::Script(sql) | Step::Statement(sql, _), _) => Request::Simple(sql),
+                (Step::Statement(sql, _), None) => Request::Unprepared(sql, params),
+                (Step::Script(sql), _) => Request::Simple(sql),
             });
         }
         requests.push(Request::Simple("COMMIT"));
-        let client = &self.client;
-        let mut results = in_order(requests.into_iter().map(|r| send(client, r)).collect()).await;
+        let mut results = pipeline(&self.client, requests).await;
         let commit = results.pop().expect("COMMIT was sent");
         let mut results = results.into_iter();
         results
@@ -174,13 +193,12 @@ impl Driver for PostgresDriver {
     }
 
     async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Vec<Row>, DriverError> {
-        let statement = self.prepare(sql).await?;
         let params = params(values);
-        let rows = self
-            .client
-            .query(&statement, &refs(&params))
-            .await
-            .map_err(|e| from_postgres(&e, Some(sql)))?;
+        let rows = match self.prepared(sql).await? {
+            Some(statement) => self.client.query(&statement, &refs(&params)).await,
+            None => self.client.query_typed(sql, &typed(&params)).await,
+        }
+        .map_err(|e| from_postgres(&e, Some(sql)))?;
         rows.iter()
             .map(|row| (0..row.len()).map(|i| column(row, i)).collect())
             .collect()
@@ -215,28 +233,50 @@ impl Driver for PostgresDriver {
     /// Back to the session the connection began with: the authenticated user, default
     /// settings, and Plover's own settings and lock label again (`RESET ALL` keeps advisory
     /// locks, unlike `DISCARD ALL`).
+    /// One round trip: the reset and the settings put back are pipelined.
     async fn reset_session(&mut self) -> Result<(), DriverError> {
         let reset = format!(
             "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; {}",
             &STARTUP[STARTUP.find(';').unwrap_or(0) + 1..]
         );
-        self.client
-            .batch_execute(&reset)
-            .await
-            .map_err(|e| from_postgres(&e, None))?;
-        if let Some(label) = self.lock_label.clone() {
-            let sql = "SELECT set_config('application_name', $1, false)";
-            self.query(sql, &[Value::Text(label)]).await?;
+        let label = self.lock_label.clone().map(Value::Text);
+        let search_path = self.schema.as_deref().map(|s| Value::Text(quote_ident(s)));
+        let (label, search_path) = (label.as_ref().map(Param), search_path.as_ref().map(Param));
+        let mut requests = vec![Request::Simple(&reset)];
+        if let Some(label) = &label {
+            requests.push(Request::Unprepared(
+                SET_APPLICATION_NAME,
+                slice::from_ref(label),
+            ));
         }
-        if let Some(schema) = self.schema.clone() {
-            self.set_search_path(&schema).await?;
+        if let Some(search_path) = &search_path {
+            requests.push(Request::Unprepared(
+                SET_SEARCH_PATH,
+                slice::from_ref(search_path),
+            ));
+        }
+        for result in pipeline(&self.client, requests).await {
+            result.map_err(|e| from_postgres(&e, None))?;
         }
         Ok(())
     }
 
+    /// The reset and the new `search_path` go in one round trip.
+    async fn reset_session_into(&mut self, schema: Option<&str>) -> Result<(), DriverError> {
+        let previous = std::mem::replace(&mut self.schema, schema.map(str::to_owned));
+        let reset = self.reset_session().await;
+        if reset.is_err() {
+            self.schema = previous;
+        }
+        reset
+    }
+
     async fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DriverError> {
         match schema {
-            Some(schema) => self.set_search_path(schema).await?,
+            Some(schema) => {
+                let path = Value::Text(quote_ident(schema));
+                self.query(SET_SEARCH_PATH, slice::from_ref(&path)).await?;
+            }
             None => self
                 .client
                 .batch_execute("RESET search_path")
@@ -296,6 +336,17 @@ enum Request<'a> {
     Simple(&'a str),
     /// A prepared statement with its parameters.
     Prepared(&'a Statement, &'a [Param<'a>]),
+    /// A statement with parameters, parsed and run in one go.
+    Unprepared(&'a str, &'a [Param<'a>]),
+}
+
+/// Sends `requests` without waiting for each answer (one round trip), and returns each one's
+/// result, in order.
+async fn pipeline(
+    client: &Client,
+    requests: Vec<Request<'_>>,
+) -> Vec<Result<(), tokio_postgres::Error>> {
+    in_order(requests.into_iter().map(|r| send(client, r)).collect()).await
 }
 
 async fn send(client: &Client, request: Request<'_>) -> Result<(), tokio_postgres::Error> {
@@ -303,6 +354,9 @@ async fn send(client: &Client, request: Request<'_>) -> Result<(), tokio_postgre
         Request::Simple(sql) => client.batch_execute(sql).await,
         Request::Prepared(statement, params) => {
             client.execute(statement, &refs(params)).await.map(drop)
+        }
+        Request::Unprepared(sql, params) => {
+            client.execute_typed(sql, &typed(params)).await.map(drop)
         }
     }
 }

@@ -4,11 +4,26 @@ use std::error::Error;
 
 use plover_core::{DriverError, ErrorKind, Value};
 use tokio_postgres::Row;
-use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use tokio_postgres::types::{Format, IsNull, Kind, ToSql, Type, to_sql_checked};
 
 /// A [`Value`] as a bind parameter, converted to whatever type the server inferred.
 #[derive(Debug)]
 pub struct Param<'a>(pub &'a Value);
+
+/// A parameter type left for the server to infer when it parses the statement (type oid 0).
+/// Such a parameter is sent as text, which the server converts to the type it inferred.
+pub fn inferred() -> Type {
+    Type::new(
+        "unspecified".to_owned(),
+        0,
+        Kind::Pseudo,
+        "pg_catalog".to_owned(),
+    )
+}
+
+fn is_inferred(ty: &Type) -> bool {
+    ty.oid() == 0
+}
 
 impl ToSql for Param<'_> {
     fn to_sql(
@@ -16,6 +31,9 @@ impl ToSql for Param<'_> {
         ty: &Type,
         out: &mut bytes::BytesMut,
     ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        if is_inferred(ty) {
+            return Ok(self.to_text(out));
+        }
         match self.0 {
             Value::Null => Ok(IsNull::Yes),
             Value::Bool(b) => b.to_sql(ty, out),
@@ -36,7 +54,28 @@ impl ToSql for Param<'_> {
         true
     }
 
+    fn encode_format(&self, ty: &Type) -> Format {
+        if is_inferred(ty) {
+            Format::Text
+        } else {
+            Format::Binary
+        }
+    }
+
     to_sql_checked!();
+}
+
+impl Param<'_> {
+    /// The value in PostgreSQL's text input format.
+    fn to_text(&self, out: &mut bytes::BytesMut) -> IsNull {
+        match self.0 {
+            Value::Null => return IsNull::Yes,
+            Value::Bool(b) => out.extend_from_slice(if *b { b"t" } else { b"f" }),
+            Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+            Value::Text(s) => out.extend_from_slice(s.as_bytes()),
+        }
+        IsNull::No
+    }
 }
 
 /// Column `i` of `row` as a [`Value`].

@@ -21,6 +21,77 @@ mod postgres {
 }
 
 mod postgres_only {
+    use plover::core::Value;
+
+    /// A statement's first run is sent unprepared (the server infers the parameter types and
+    /// the values go as text); from its second run on it is prepared. Both give the same rows.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn unprepared_and_prepared_statements_answer_alike() {
+        let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await else {
+            return;
+        };
+        let mut conn = db.connect().await;
+        let sql = "SELECT $1::bigint + 1, $2 || 'x', NOT $3::boolean, $4::text IS NULL, \
+                   length($5), $6::integer * 2";
+        let params = [
+            Value::Int(41),
+            Value::from("it's"),
+            Value::Bool(false),
+            Value::Null,
+            Value::from("naïve ✓"),
+            Value::Int(-21),
+        ];
+        let expected = vec![vec![
+            Value::Int(42),
+            Value::from("it'sx"),
+            Value::Bool(true),
+            Value::Bool(true),
+            Value::Int(7),
+            Value::Int(-42),
+        ]];
+        for run in 1..=3 {
+            let rows = conn.query(sql, &params).await.unwrap();
+            assert_eq!(rows, expected, "run {run}");
+        }
+        let error = conn
+            .query("SELECT $1::integer", &[Value::from("not a number")])
+            .await
+            .unwrap_err();
+        assert!(error.message.contains("invalid input syntax"), "{error}");
+    }
+
+    async fn setting(conn: &mut Box<dyn plover::core::Driver>, name: &str) -> Value {
+        let sql = format!("SELECT current_setting('{name}')");
+        conn.query(&sql, &[]).await.unwrap()[0][0].clone()
+    }
+
+    /// Between two tenants a worker resets the session and moves to the next schema in one
+    /// step: settings and role go back, the new search path stays across later resets.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reset_session_into_a_schema_clears_settings_and_sets_the_path() {
+        let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await else {
+            return;
+        };
+        let mut conn = db.connect().await;
+        conn.use_schema(Some("first")).await.unwrap();
+        conn.execute_script("SET statement_timeout = '7s'")
+            .await
+            .unwrap();
+        conn.reset_session_into(Some("second \"tenant\""))
+            .await
+            .unwrap();
+        assert_eq!(
+            setting(&mut conn, "statement_timeout").await,
+            Value::from("0")
+        );
+        let path = Value::from("\"second \"\"tenant\"\"\"");
+        assert_eq!(setting(&mut conn, "search_path").await, path);
+        conn.execute_script("SET search_path = public")
+            .await
+            .unwrap();
+        conn.reset_session().await.unwrap();
+        assert_eq!(setting(&mut conn, "search_path").await, path);
+    }
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_existing_index_is_trusted_only_after_a_crash() {
         if let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await {
