@@ -120,6 +120,12 @@ impl History {
         if self.exists(db).await? {
             return Ok(());
         }
+        self.create(db).await
+    }
+
+    /// Creates the schema (where the backend has schemas, when missing) and the table, which
+    /// [`History::exists`] just said is missing.
+    pub async fn create(&self, db: &mut dyn Driver) -> Result<(), Error> {
         let schema = Value::from(self.table.schema.as_str());
         let schema_exists = !db
             .query(&self.sql(self.dialect.schema_exists), &[schema])
@@ -150,6 +156,11 @@ impl History {
         if !self.exists(db).await? {
             return Ok(Vec::new());
         }
+        self.rows(db).await
+    }
+
+    /// Every row, in version order, of the table [`History::exists`] just found.
+    pub async fn rows(&self, db: &mut dyn Driver) -> Result<Vec<AppliedMigration>, Error> {
         let rows = db
             .query(
                 &self.sql(&format!("SELECT {COLUMNS} FROM {{table}} ORDER BY version")),

@@ -45,6 +45,7 @@ use crate::{Error, Observer};
 pub struct Migrator {
     migrations: Arc<[Migration]>,
     options: Options,
+    lints: Arc<preflight::LintCache>,
 }
 
 impl Migrator {
@@ -53,15 +54,22 @@ impl Migrator {
         Migrator {
             migrations: migrations.into(),
             options,
+            lints: Arc::default(),
         }
     }
 
     /// The same migrations with other options (another tenant's history table, say),
-    /// sharing the parsed files.
+    /// sharing the parsed files, and their lints while the lint settings stay the same.
     pub fn with_options(&self, options: Options) -> Self {
+        let lints = if options.lint == self.options.lint {
+            Arc::clone(&self.lints)
+        } else {
+            Arc::default()
+        };
         Migrator {
             migrations: Arc::clone(&self.migrations),
             options,
+            lints,
         }
     }
 
@@ -97,6 +105,15 @@ impl Migrator {
             migrations: self.with_tiers(db, &entries, self.statuses(&entries))?,
             lock_holder,
         })
+    }
+
+    /// The lints of the migrations `planned` starts fresh, each file linted once.
+    fn lint(
+        &self,
+        db: &dyn Driver,
+        planned: &[plan::PlannedMigration<'_>],
+    ) -> Result<preflight::Lints, Error> {
+        preflight::lint(db, planned, &self.options.lint, &self.lints)
     }
 
     fn up_policy(&self, target: Option<Version>) -> UpPolicy {
@@ -160,7 +177,7 @@ impl Migrator {
         let entries = status(&self.migrations, &applied);
         let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
         prepare_up(db, &planned)?;
-        let lints = preflight::lint(db, &planned, &self.options.lint)?;
+        let lints = self.lint(db, &planned)?;
         preflight::check(&planned, &lints, &self.options.lint)?;
         Ok(planned.iter().map(|p| p.migration.version).collect())
     }
@@ -182,7 +199,7 @@ impl Migrator {
                 resume: None,
             })
             .collect();
-        let lints = preflight::lint(db, &planned, &self.options.lint)?;
+        let lints = self.lint(db, &planned)?;
         preflight::check(&planned, &lints, &self.options.lint).map(drop)
     }
 
@@ -206,7 +223,7 @@ impl Migrator {
         let entries = status(&self.migrations, &applied);
         let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
         let bodies = prepare_up(db, &planned)?;
-        let lints = preflight::lint(db, &planned, &self.options.lint)?;
+        let lints = self.lint(db, &planned)?;
         let steps = planned
             .iter()
             .zip(&bodies)
@@ -242,10 +259,34 @@ impl Migrator {
             observer.on_event(&Event::Planned { count: 0 });
             return Ok(RunReport::default());
         }
+        self.up_under_lock(db, &history, target, observer).await
+    }
+
+    /// [`Migrator::up`] without its first, lock-free look: for a caller that already knows
+    /// this database has pending migrations and has run [`Migrator::preflight`] on them (a
+    /// fleet, after reading every tenant's history in a few queries). The plan is made under
+    /// the lock, and a refusal still comes before any change.
+    pub async fn up_pending(
+        &self,
+        db: &mut dyn Driver,
+        target: Option<Version>,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport, Error> {
+        let history = History::locate(db, &self.options).await?;
+        self.up_under_lock(db, &history, target, observer).await
+    }
+
+    async fn up_under_lock(
+        &self,
+        db: &mut dyn Driver,
+        history: &History,
+        target: Option<Version>,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport, Error> {
         let request = lock::request(&history.table, &self.options);
         lock::acquire(db, &request, self.options.lock_timeout, observer).await?;
         let result = self
-            .up_locked(db, &history, &request, target, observer)
+            .up_locked(db, history, &request, target, observer)
             .await;
         lock::release(db, &request, result).await
     }
@@ -258,15 +299,19 @@ impl Migrator {
         target: Option<Version>,
         observer: &mut dyn Observer,
     ) -> Result<RunReport, Error> {
-        let applied = history.list(db).await?;
+        let exists = history.exists(db).await?;
+        let applied = match exists {
+            true => history.rows(db).await?,
+            false => Vec::new(),
+        };
         let entries = status(&self.migrations, &applied);
         let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
         let bodies = prepare_up(db, &planned)?;
-        let lints = preflight::lint(db, &planned, &self.options.lint)?;
+        let lints = self.lint(db, &planned)?;
         let overrides = preflight::check(&planned, &lints, &self.options.lint)?;
         // Only a run with work to do creates the history table: a refusal changes nothing.
-        if !planned.is_empty() {
-            history.ensure(db).await?;
+        if !planned.is_empty() && !exists {
+            history.create(db).await?;
         }
         preflight::report(&lints, &self.options.lint, observer);
         observer.on_event(&Event::Planned {

@@ -1,7 +1,8 @@
 //! The preflight of `up`: pending migrations are linted before anything runs; errors refuse
 //! the run unless overridden (and the override is recorded), warnings are reported.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use plover_core::plan::{PlannedMigration, Problem, Refusal};
 use plover_core::{Driver, Event, Version};
@@ -15,8 +16,14 @@ use crate::{Error, Observer};
 #[derive(Default)]
 pub struct Lints {
     /// The lint of each fresh pending migration (PostgreSQL only).
-    pub files: BTreeMap<Version, FileLint>,
+    pub files: BTreeMap<Version, Arc<FileLint>>,
 }
+
+/// Lints already made, by migration and the PostgreSQL version linted for: a fleet lints each
+/// file once, not once per tenant. Shared by the migrators of one set of files with the same
+/// lint settings.
+#[derive(Debug, Default)]
+pub struct LintCache(Mutex<HashMap<(Version, u32), Arc<FileLint>>>);
 
 /// Rules overridden per migration, recorded in its history row.
 pub type Overrides = BTreeMap<Version, String>;
@@ -26,6 +33,7 @@ pub fn lint(
     db: &dyn Driver,
     planned: &[PlannedMigration<'_>],
     settings: &LintSettings,
+    cache: &LintCache,
 ) -> Result<Lints, Error> {
     if !db.dialect().lintable {
         return Ok(Lints::default());
@@ -33,10 +41,22 @@ pub fn lint(
     let options = settings.options(Some(db.server_version()));
     let mut files = BTreeMap::new();
     for step in planned.iter().filter(|p| p.resume.is_none()) {
-        files.insert(
-            step.migration.version,
-            lint_script(&step.migration.up, &options)?,
-        );
+        let version = step.migration.version;
+        let key = (version, options.postgres_version);
+        let cached = cache.0.lock().expect("lint cache").get(&key).cloned();
+        let lint = match cached {
+            Some(lint) => lint,
+            None => {
+                let lint = Arc::new(lint_script(&step.migration.up, &options)?);
+                cache
+                    .0
+                    .lock()
+                    .expect("lint cache")
+                    .insert(key, Arc::clone(&lint));
+                lint
+            }
+        };
+        files.insert(version, lint);
     }
     Ok(Lints { files })
 }

@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::status::read_statuses;
 use super::{
-    Fleet, FleetHooks, MigrateOptions, Outcome, Selection, TenantError, TenantResult, TenantStatus,
+    Fleet, FleetHooks, MigrateOptions, Outcome, Selection, Tenant, TenantError, TenantResult,
+    TenantStatus,
 };
 
 const SCHEMA_EXISTS: &str = "SELECT 1 FROM pg_namespace WHERE nspname = $1";
@@ -102,7 +103,7 @@ impl Fleet {
         let migrated = report.tenants.into_iter().next().expect("one tenant");
         let seeded_rows = match (&seed_sql, migrated.outcome) {
             (Some(sql), Outcome::Succeeded) => Some(
-                Fleet::seed_one(db.as_mut(), &tenant, sql)
+                seed_in_schema(db.as_mut(), &tenant, sql)
                     .await
                     .map_err(|message| TenantError::SeedFailed {
                         id: tenant.id.clone(),
@@ -146,4 +147,12 @@ async fn schema_exists(db: &mut dyn Driver, schema: &str) -> Result<bool, Tenant
         .await
         .map_err(TenantError::database("looking up the tenant schema"))?;
     Ok(!rows.is_empty())
+}
+
+/// Seeds `tenant` on `db`, a connection of the caller's, its schema put on the search path.
+async fn seed_in_schema(db: &mut dyn Driver, tenant: &Tenant, sql: &str) -> Result<u64, String> {
+    db.use_schema(Some(&tenant.schema))
+        .await
+        .map_err(|e| format!("setting search_path to {}: {e}", tenant.schema))?;
+    Fleet::seed_one(db, tenant, sql).await
 }

@@ -297,9 +297,6 @@ impl MigrateJob {
     }
 
     async fn migrate(&self, db: &mut dyn Driver, tenant: &Tenant) -> Result<TenantResult, String> {
-        db.use_schema(Some(&tenant.schema))
-            .await
-            .map_err(|e| format!("setting search_path to {}: {e}", tenant.schema))?;
         let migrator = self.fleet.migrator_for(tenant);
         let mut observer = TenantObserver {
             hooks: self.hooks.as_ref(),
@@ -307,7 +304,9 @@ impl MigrateJob {
         };
         let mut result = TenantResult::new(tenant, Outcome::Succeeded);
         match self.mode {
-            Mode::Apply(target) => match migrator.up(db, target, &mut observer).await {
+            // Only tenants with work get here, and the fleet ran the preflight: straight
+            // to the lock.
+            Mode::Apply(target) => match migrator.up_pending(db, target, &mut observer).await {
                 Ok(report) => result.applied = report.migrations,
                 Err(error) => {
                     if let crate::Error::MigrationFailed { applied, .. } = &error {

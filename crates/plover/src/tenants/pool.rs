@@ -17,7 +17,8 @@ pub(crate) trait TenantJob: Send + Sync + 'static {
     /// One tenant's result.
     type Output: Send + 'static;
 
-    /// Does the work for `tenant` on `db`, a connection no other worker uses.
+    /// Does the work for `tenant` on `db`, a connection no other worker uses, its
+    /// `search_path` set to the tenant's schema.
     async fn run(&self, db: &mut dyn Driver, tenant: &Tenant) -> Self::Output;
 
     /// The result of a tenant whose worker could not connect.
@@ -105,18 +106,26 @@ impl<J: TenantJob> Worker<J> {
     }
 
     async fn one(&self, connection: &mut Option<Box<dyn Driver>>, tenant: &Tenant) -> J::Output {
+        let schema = Some(tenant.schema.as_str());
         // A connection that served another tenant goes back to the session it began with: a
         // `SET` or `SET ROLE` left by that tenant's last migration or seed must not apply to
         // this one (it would not after a crash, on a fresh connection).
         if let Some(db) = connection.as_mut()
-            && db.reset_session().await.is_err()
+            && db.reset_session_into(schema).await.is_err()
         {
             *connection = None;
         }
         if connection.is_none() {
-            match self.fleet.connect().await {
-                Ok(db) => *connection = Some(db),
+            let fresh = match self.fleet.connect().await {
+                Ok(mut db) => db.use_schema(schema).await.map(|()| db),
                 Err(e) => return self.job.unreachable(tenant, e.to_string()),
+            };
+            match fresh {
+                Ok(db) => *connection = Some(db),
+                Err(e) => {
+                    let error = format!("setting search_path to {}: {e}", tenant.schema);
+                    return self.job.unreachable(tenant, error);
+                }
             }
         }
         let db = connection.as_mut().expect("connected above");

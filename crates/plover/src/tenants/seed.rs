@@ -81,7 +81,7 @@ impl Fleet {
         })
     }
 
-    /// Seeds one tenant on `db`, its schema on the search path.
+    /// Seeds one tenant on `db`, whose search path is already the tenant's schema.
     pub(crate) async fn seed_one(
         db: &mut dyn Driver,
         tenant: &Tenant,
@@ -100,9 +100,6 @@ impl Fleet {
                 tenant.schema, tenant.id
             ));
         }
-        db.use_schema(Some(&tenant.schema))
-            .await
-            .map_err(|e| format!("setting search_path to {}: {e}", tenant.schema))?;
         db.execute_counted(sql).await.map_err(|e| e.to_string())
     }
 }
