@@ -105,6 +105,10 @@ for i in ids:
              f"ALTER TABLE tenant_{i}.tasks DROP COLUMN IF EXISTS priority;",
              f"DELETE FROM tenant_{i}.plover_migrations WHERE version::text IN ('4', '0004');"]
 undo.append("TRUNCATE public.floor_history;")
+# As in tenants.sh: the dead catalog rows of the undo cleaned up before the next timed run.
+undo.append("VACUUM ANALYZE pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_index, "
+            "pg_catalog.pg_constraint, pg_catalog.pg_type, pg_catalog.pg_depend, pg_catalog.pg_attrdef, "
+            "pg_catalog.pg_statistic;")
 undo.append("CHECKPOINT;")
 (out / "undo-real.sql").write_text("\n".join(undo) + "\n")
 # The floor, split into S sessions: per tenant one transaction, sent as one query (\;).
