@@ -20,7 +20,7 @@
 #      round without a warm-up, one that took over 2 minutes only in the first round)
 #   6. times the real migration on all tenants at concurrency $BENCH_TENANT_CONCURRENCY,
 #      $BENCH_TENANT_REAL_ROUNDS rounds; before each run the migration is undone by psql
-#      (untimed: index and column dropped, history row deleted), then CHECKPOINT
+#      (untimed: index and column dropped, history row deleted), then VACUUM ANALYZE of the catalogs and CHECKPOINT
 #   7. where the time goes: connections and system calls (strace -f -c) of each tool's no-op;
 #      then tenants_diag.sh: Plover's drift against the number of tenants and the concurrency,
 #      strace and perf of one drift, and the real migration against psql doing the same work
@@ -221,7 +221,7 @@ python3 "$BENCH_DIR/tenants_check.py" "$TEN_RES" >"$TEN_RES/check.json" ||
         IFS='|' read -r key tool label command <<<"$entry"
         printf 'time\t%s\t%s\n' "$label" "$command"
     done
-    printf 'prepare\tbefore each real migration (untimed)\t%s\n' "per tenant: DROP INDEX IF EXISTS tasks_priority_idx; ALTER TABLE tasks DROP COLUMN IF EXISTS priority; DELETE the 0004 history row; then CHECKPOINT"
+    printf 'prepare\tbefore each real migration (untimed)\t%s\n' "per tenant: DROP INDEX IF EXISTS tasks_priority_idx; ALTER TABLE tasks DROP COLUMN IF EXISTS priority; DELETE the 0004 history row; then VACUUM ANALYZE of the catalogs, then CHECKPOINT"
     for tool in "${TOOLS[@]}"; do printf 'real\t%s\t%s\n' "$tool" "$(migrate_cmd "$tool" real)"; done
     printf 'config\tplover-base.toml\t%s\n' "$(grep -v '^#' "$TEN_IN/plover-base.toml" | tr '\n' ' ')"
 } >"$TEN_RES/commands.tsv"

@@ -146,7 +146,7 @@ def section() -> tuple[list[str], list[str]]:
         " with a `-- plover:allow require-concurrent-index-creation` header (a comment; drizzle-multitenant"
         " ignores it, Plover's lint preflight then lets the plain CREATE INDEX through). Before each timed run"
         " it is undone in every tenant by psql (index and column dropped, history row deleted; untimed,"
-        " then CHECKPOINT).",
+        " then the catalogs vacuumed and a CHECKPOINT).",
         "",
     ]
     if pending:
