@@ -1,9 +1,11 @@
 //! Everything the CLI prints goes through [`Output`], which knows the mode (people, JSON or
 //! quiet), whether colors are wanted, and which secrets must never be shown.
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
 
+use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 
 use crate::args::Global;
@@ -97,32 +99,20 @@ impl Output {
 
     /// Masks the passwords of URLs and `password=` settings anywhere in `text`, then every
     /// known secret.
-    fn scrub(&self, text: &str) -> String {
-        let text = plover::secrets::redact(text);
-        self.secrets
-            .iter()
-            .fold(text, |text, secret| text.replace(secret.as_str(), "***"))
-    }
-
-    /// Scrubs every string inside `value`, leaving its structure (and its numbers) alone.
-    fn scrub_json(&self, value: &Value) -> Value {
-        match value {
-            Value::String(text) => Value::String(self.scrub(text)),
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.scrub_json(v)).collect()),
-            Value::Object(fields) => Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), self.scrub_json(v)))
-                    .collect(),
-            ),
-            other => other.clone(),
+    fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut text = plover::secrets::redact(text);
+        for secret in &self.secrets {
+            if text.contains(secret.as_str()) {
+                text = Cow::Owned(text.replace(secret.as_str(), "***"));
+            }
         }
+        text
     }
 
     /// A line for people on stdout (not in JSON or quiet mode).
     pub fn line(&self, text: impl Display) {
         if self.mode == Mode::Human {
-            let mut text = self.scrub(&text.to_string());
+            let mut text = self.scrub(&text.to_string()).into_owned();
             text.push('\n');
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }
@@ -140,9 +130,13 @@ impl Output {
         if self.mode == Mode::Json {
             // Serialised whole first: written piece by piece, a large object would cost one
             // system call per kilobyte of stdout's line buffer.
-            let mut text = self.scrub_json(value).to_string();
-            text.push('\n');
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            let scrubbed = Scrubbed {
+                value,
+                output: self,
+            };
+            let mut text = serde_json::to_vec(&scrubbed).expect("JSON values serialise");
+            text.push(b'\n');
+            let _ = std::io::stdout().lock().write_all(&text);
         }
     }
 
@@ -174,6 +168,61 @@ impl Output {
             std::io::stderr(),
             "{label} {}",
             self.scrub(&failure.message)
+        );
+    }
+}
+
+/// `value` serialised with every string scrubbed on the way (its structure and numbers as
+/// they are), without copying the rest.
+struct Scrubbed<'a> {
+    value: &'a Value,
+    output: &'a Output,
+}
+
+impl Serialize for Scrubbed<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let inner = |value| Scrubbed {
+            value,
+            output: self.output,
+        };
+        match self.value {
+            Value::String(text) => serializer.serialize_str(&self.output.scrub(text)),
+            Value::Array(items) => serializer.collect_seq(items.iter().map(inner)),
+            Value::Object(fields) => {
+                serializer.collect_map(fields.iter().map(|(k, v)| (k, inner(v))))
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_are_scrubbed_and_the_rest_kept() {
+        let output = Output {
+            mode: Mode::Json,
+            secrets: vec!["hunter2".to_owned()],
+            interactive: false,
+        };
+        let value = json!({
+            "message": "login failed for hunter2 twice: hunter2",
+            "urls": [1, "postgres://u:pw@h/d", null, 2.5],
+            "nested": {"dsn": "host=h password=secret user=u", "plain": "nothing here"},
+        });
+        let scrubbed = Scrubbed {
+            value: &value,
+            output: &output,
+        };
+        assert_eq!(
+            serde_json::to_value(&scrubbed).unwrap(),
+            json!({
+                "message": "login failed for *** twice: ***",
+                "urls": [1, "postgres://u:***@h/d", null, 2.5],
+                "nested": {"dsn": "host=h password=*** user=u", "plain": "nothing here"},
+            })
         );
     }
 }

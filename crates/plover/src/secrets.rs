@@ -4,6 +4,8 @@
 //! about to be printed can be scrubbed of passwords in the URLs and `password=` settings it
 //! quotes, for messages (parser errors, say) that echo what the user wrote.
 
+use std::borrow::Cow;
+
 use plover_core::percent::percent_decode;
 
 /// The byte ranges of every password in `text`: the password of each `scheme://user:pw@host`
@@ -60,9 +62,13 @@ fn ends_a_value(c: char) -> bool {
     c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>')
 }
 
-/// `text` with every password replaced by `***`.
-pub fn redact(text: &str) -> String {
-    mask(text, password_spans(text))
+/// `text` with every password replaced by `***` (borrowed as it is when it has none).
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let spans = password_spans(text);
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(mask(text, spans))
 }
 
 fn mask(text: &str, spans: Vec<(usize, usize)>) -> String {
