@@ -6,12 +6,14 @@ use plover_core::{DriverError, ErrorKind, Value};
 use tokio_postgres::Row;
 use tokio_postgres::types::{Format, IsNull, Kind, ToSql, Type, to_sql_checked};
 
-/// A [`Value`] as a bind parameter, converted to whatever type the server inferred.
+/// A [`Value`] as a bind parameter, always sent in PostgreSQL's text input format: the
+/// server converts it to the parameter's type, whether it inferred that type when the
+/// statement was prepared or when it was sent unprepared, so both answer alike (`'1234'` into
+/// an `integer` is 1234 either way, never its bytes read as a binary integer).
 #[derive(Debug)]
 pub struct Param<'a>(pub &'a Value);
 
 /// A parameter type left for the server to infer when it parses the statement (type oid 0).
-/// Such a parameter is sent as text, which the server converts to the type it inferred.
 pub fn inferred() -> Type {
     Type::new(
         "unspecified".to_owned(),
@@ -21,61 +23,30 @@ pub fn inferred() -> Type {
     )
 }
 
-fn is_inferred(ty: &Type) -> bool {
-    ty.oid() == 0
-}
-
 impl ToSql for Param<'_> {
     fn to_sql(
         &self,
-        ty: &Type,
+        _: &Type,
         out: &mut bytes::BytesMut,
     ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
-        if is_inferred(ty) {
-            return Ok(self.to_text(out));
-        }
         match self.0 {
-            Value::Null => Ok(IsNull::Yes),
-            Value::Bool(b) => b.to_sql(ty, out),
-            Value::Int(i) => match *ty {
-                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
-                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
-                Type::OID => u32::try_from(*i)?.to_sql(ty, out),
-                Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => {
-                    i.to_string().to_sql(ty, out)
-                }
-                _ => i.to_sql(ty, out),
-            },
-            Value::Text(s) => s.as_str().to_sql(ty, out),
+            Value::Null => return Ok(IsNull::Yes),
+            Value::Bool(b) => out.extend_from_slice(if *b { b"t" } else { b"f" }),
+            Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+            Value::Text(s) => out.extend_from_slice(s.as_bytes()),
         }
+        Ok(IsNull::No)
     }
 
     fn accepts(_: &Type) -> bool {
         true
     }
 
-    fn encode_format(&self, ty: &Type) -> Format {
-        if is_inferred(ty) {
-            Format::Text
-        } else {
-            Format::Binary
-        }
+    fn encode_format(&self, _: &Type) -> Format {
+        Format::Text
     }
 
     to_sql_checked!();
-}
-
-impl Param<'_> {
-    /// The value in PostgreSQL's text input format.
-    fn to_text(&self, out: &mut bytes::BytesMut) -> IsNull {
-        match self.0 {
-            Value::Null => return IsNull::Yes,
-            Value::Bool(b) => out.extend_from_slice(if *b { b"t" } else { b"f" }),
-            Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
-            Value::Text(s) => out.extend_from_slice(s.as_bytes()),
-        }
-        IsNull::No
-    }
 }
 
 /// Column `i` of `row` as a [`Value`].

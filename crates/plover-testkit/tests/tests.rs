@@ -53,11 +53,38 @@ mod postgres_only {
             let rows = conn.query(sql, &params).await.unwrap();
             assert_eq!(rows, expected, "run {run}");
         }
-        let error = conn
-            .query("SELECT $1::integer", &[Value::from("not a number")])
-            .await
-            .unwrap_err();
-        assert!(error.message.contains("invalid input syntax"), "{error}");
+        // Values of another kind than the parameter's type are converted by the server, the
+        // same on every run.
+        let converted = "SELECT $1::integer + 0, NOT $2::boolean, ($3::numeric * 2)::text, \
+                         $4::text, $5::oid::bigint";
+        let params = [
+            Value::from("1234"),
+            Value::from("f"),
+            Value::Int(5),
+            Value::Bool(true),
+            Value::Int(4_000_000_000),
+        ];
+        let expected = vec![vec![
+            Value::Int(1234),
+            Value::Bool(true),
+            Value::from("10"),
+            Value::from("t"),
+            Value::Int(4_000_000_000),
+        ]];
+        for run in 1..=3 {
+            let rows = conn.query(converted, &params).await.unwrap();
+            assert_eq!(rows, expected, "run {run}");
+        }
+        for run in 1..=2 {
+            let error = conn
+                .query("SELECT $1::integer", &[Value::from("not a number")])
+                .await
+                .unwrap_err();
+            assert!(
+                error.message.contains("invalid input syntax"),
+                "run {run}: {error}"
+            );
+        }
     }
 
     async fn setting(conn: &mut Box<dyn plover::core::Driver>, name: &str) -> Value {
