@@ -259,7 +259,7 @@ pub trait Driver: Send {
 
     /// [`reset_session`](Driver::reset_session), then [`use_schema`](Driver::use_schema):
     /// what a fleet's worker does between two tenants, in one round trip where the backend
-    /// can.
+    /// can. After an error the session is in no known state: drop the connection.
     async fn reset_session_into(&mut self, schema: Option<&str>) -> Result<(), DriverError> {
         self.reset_session().await?;
         self.use_schema(schema).await

@@ -91,8 +91,17 @@ impl PostgresDriver {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(Some(statement.clone()));
         }
+        if self.sent_once.len() >= STATEMENTS_KEPT {
+            // A fleet worker sees a few statements per tenant, each once: forget them rather
+            // than keep every tenant's.
+            self.sent_once.clear();
+        }
         if self.sent_once.insert(sql.to_owned()) {
             return Ok(None);
+        }
+        if self.statements.len() >= STATEMENTS_KEPT {
+            // Dropping a statement closes it on the server.
+            self.statements.clear();
         }
         let statement = self
             .client
@@ -104,6 +113,9 @@ impl PostgresDriver {
         Ok(Some(statement))
     }
 }
+
+/// Statements remembered per connection, seen once or prepared (each kind), at most.
+const STATEMENTS_KEPT: usize = 256;
 
 /// `search_path` set to one schema, for the session.
 const SET_SEARCH_PATH: &str = "SELECT set_config('search_path', $1, false)";
@@ -233,6 +245,7 @@ impl Driver for PostgresDriver {
     /// Back to the session the connection began with: the authenticated user, default
     /// settings, and Plover's own settings and lock label again (`RESET ALL` keeps advisory
     /// locks, unlike `DISCARD ALL`).
+    ///
     /// One round trip: the reset and the settings put back are pipelined.
     async fn reset_session(&mut self) -> Result<(), DriverError> {
         let reset = format!(
