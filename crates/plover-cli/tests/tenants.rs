@@ -1405,10 +1405,23 @@ async fn status_tells_ok_behind_modified_and_ahead() {
         assert_eq!(t["modified_versions"], serde_json::json!([2]), "{t}");
     }
     assert_eq!(tenants(&dir, &db, &["status", "--check"]).code, 5);
-    // Migrating refuses in every tenant, naming the file, and changes nothing.
+    // Migrating refuses in every tenant, naming the file, and changes nothing: even in a
+    // tenant whose lock another runner holds (the refusal comes before the lock).
     let mut conn = db.connect().await;
     let before = fleet_snapshot(conn.as_mut()).await;
-    let out = tenants(&dir, &db, &["--json", "migrate", "--all"]);
+    let table = plover::core::sql::QualifiedName::new(schema(&ids[0]), "plover_migrations");
+    let request = plover::migrator::lock_request(&table, &plover::Options::default());
+    let mut holder = db.connect().await;
+    assert_eq!(
+        holder.try_lock(&request).await.unwrap(),
+        plover::core::LockAttempt::Acquired
+    );
+    let out = tenants(
+        &dir,
+        &db,
+        &["--json", "migrate", "--all", "--lock-timeout", "300ms"],
+    );
+    holder.unlock(&request).await.unwrap();
     assert_eq!(out.code, 4, "{out:?}");
     let report = done(&out);
     assert_eq!(counts(&report), [3, 0, 3, 0]);

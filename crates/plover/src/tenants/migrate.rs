@@ -1,5 +1,6 @@
 //! `tenants migrate`: the fleet's migrations in every selected tenant, in parallel.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,7 +10,7 @@ use serde::Serialize;
 
 use super::hooks::TenantObserver;
 use super::pool::{TenantJob, fan_out};
-use super::status::read_statuses;
+use super::status::{TenantState, TenantStatus, read_statuses};
 use super::{Fleet, FleetHooks, OnError, Selection, Tenant, TenantError, adopt};
 use crate::migrator::Done;
 
@@ -163,6 +164,11 @@ impl Fleet {
         drop(db);
         let with_work = statuses.iter().filter(|s| s.needs_work()).count();
         hooks.selected(statuses.len(), with_work);
+        let behind = statuses
+            .iter()
+            .filter(|s| has_migrations_to_apply(s, options.target))
+            .map(|s| s.tenant.schema.clone())
+            .collect();
         let mut results: Vec<Option<TenantResult>> = Vec::with_capacity(tenants.len());
         let mut work = Vec::new();
         for status in statuses {
@@ -180,6 +186,7 @@ impl Fleet {
             fleet: self.clone(),
             hooks,
             mode: Mode::of(options),
+            behind,
         });
         let (done, canary_failed) = self.run_with_canary(job, work, options).await;
         let mut done = done.into_iter();
@@ -223,6 +230,18 @@ impl Fleet {
     }
 }
 
+/// Whether `status` shows migrations to apply up to `target` and nothing `up` would refuse:
+/// such a tenant goes straight to its lock. The others (modified, ahead, unreadable, or with
+/// pending versions only past the target) take `up`'s lock-free look first, which refuses
+/// or finds nothing to do without waiting for a lock another runner may hold.
+fn has_migrations_to_apply(status: &TenantStatus, target: Option<Version>) -> bool {
+    status.state == TenantState::Behind
+        && status
+            .pending_versions
+            .iter()
+            .any(|v| target.is_none_or(|t| Version(*v) <= t))
+}
+
 /// What a run does in each tenant.
 #[derive(Clone, Copy, Debug)]
 enum Mode {
@@ -245,6 +264,8 @@ struct MigrateJob {
     fleet: Fleet,
     hooks: Arc<dyn FleetHooks>,
     mode: Mode,
+    /// The schemas of the tenants with migrations to apply (see [`has_migrations_to_apply`]).
+    behind: HashSet<String>,
 }
 
 #[async_trait]
@@ -296,6 +317,23 @@ impl MigrateJob {
             .collect()
     }
 
+    /// `up` in `tenant`: straight to the lock when the bulk status read showed migrations to
+    /// apply (the fleet ran the preflight on them already).
+    async fn up(
+        &self,
+        migrator: &crate::Migrator,
+        db: &mut dyn Driver,
+        tenant: &Tenant,
+        target: Option<Version>,
+        observer: &mut TenantObserver<'_>,
+    ) -> Result<crate::migrator::RunReport, crate::Error> {
+        if self.behind.contains(&tenant.schema) {
+            migrator.up_pending(db, target, observer).await
+        } else {
+            migrator.up(db, target, observer).await
+        }
+    }
+
     async fn migrate(&self, db: &mut dyn Driver, tenant: &Tenant) -> Result<TenantResult, String> {
         let migrator = self.fleet.migrator_for(tenant);
         let mut observer = TenantObserver {
@@ -304,18 +342,18 @@ impl MigrateJob {
         };
         let mut result = TenantResult::new(tenant, Outcome::Succeeded);
         match self.mode {
-            // Only tenants with work get here, and the fleet ran the preflight: straight
-            // to the lock.
-            Mode::Apply(target) => match migrator.up_pending(db, target, &mut observer).await {
-                Ok(report) => result.applied = report.migrations,
-                Err(error) => {
-                    if let crate::Error::MigrationFailed { applied, .. } = &error {
-                        result.applied = self.done(applied);
+            Mode::Apply(target) => {
+                match self.up(&migrator, db, tenant, target, &mut observer).await {
+                    Ok(report) => result.applied = report.migrations,
+                    Err(error) => {
+                        if let crate::Error::MigrationFailed { applied, .. } = &error {
+                            result.applied = self.done(applied);
+                        }
+                        result.outcome = Outcome::Failed;
+                        result.error = Some(error.to_string());
                     }
-                    result.outcome = Outcome::Failed;
-                    result.error = Some(error.to_string());
                 }
-            },
+            }
             Mode::Plan(target) => {
                 let plan = migrator
                     .plan_up(db, target)
