@@ -11,6 +11,7 @@ mod resume;
 mod revert;
 mod run;
 mod statements;
+mod up;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -25,8 +26,7 @@ use history::History;
 pub use lock::request as lock_request;
 pub use options::{DEFAULT_HISTORY_TABLE, Options};
 use planning::{
-    down_script, plan_down_from, plan_up_from, planned_step, prepare_all, prepare_up,
-    refused_with_diffs, with_applied,
+    down_script, plan_down_from, planned_step, prepare_all, refused_with_diffs, with_applied,
 };
 pub use report::{
     AcceptReport, BaselineReport, Done, MigrationStatus, Plan, PlannedStep, RunReport,
@@ -164,196 +164,6 @@ impl Migrator {
                 ..MigrationStatus::from(entry)
             })
             .collect()
-    }
-
-    /// The plan of `up` after its preflight: what a real run would do, or why it refuses.
-    async fn checked_plan(
-        &self,
-        db: &mut dyn Driver,
-        history: &History,
-        target: Option<Version>,
-    ) -> Result<Vec<Version>, Error> {
-        let applied = history.list(db).await?;
-        let entries = status(&self.migrations, &applied);
-        let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
-        prepare_up(db, &planned)?;
-        let lints = self.lint(db, &planned)?;
-        preflight::check(&planned, &lints, &self.options.lint)?;
-        Ok(planned.iter().map(|p| p.migration.version).collect())
-    }
-
-    /// The preflight `up` runs, on the migrations `versions` (pending somewhere): refuses on
-    /// lint errors unless overridden, and on missing down scripts when they are required.
-    /// A fleet checks its files once with it before migrating any tenant.
-    pub fn preflight(
-        &self,
-        db: &dyn Driver,
-        versions: &std::collections::BTreeSet<Version>,
-    ) -> Result<(), Error> {
-        let planned: Vec<plan::PlannedMigration<'_>> = self
-            .migrations
-            .iter()
-            .filter(|m| versions.contains(&m.version))
-            .map(|migration| plan::PlannedMigration {
-                migration,
-                resume: None,
-            })
-            .collect();
-        let lints = self.lint(db, &planned)?;
-        preflight::check(&planned, &lints, &self.options.lint).map(drop)
-    }
-
-    /// What `up` would do, without taking the lock or changing anything.
-    pub async fn plan_up(
-        &self,
-        db: &mut dyn Driver,
-        target: Option<Version>,
-    ) -> Result<Plan, Error> {
-        let history = History::locate(db, &self.options).await?;
-        self.plan_up_at(db, &history, target).await
-    }
-
-    async fn plan_up_at(
-        &self,
-        db: &mut dyn Driver,
-        history: &History,
-        target: Option<Version>,
-    ) -> Result<Plan, Error> {
-        let applied = history.list(db).await?;
-        let entries = status(&self.migrations, &applied);
-        let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
-        let bodies = prepare_up(db, &planned)?;
-        let lints = self.lint(db, &planned)?;
-        let steps = planned
-            .iter()
-            .zip(&bodies)
-            .map(|(p, body)| {
-                let step = planned_step(p.migration, &p.migration.up, body, p.resume);
-                match lints.files.get(&p.migration.version) {
-                    Some(lint) => step.with_lint(lint),
-                    None => step,
-                }
-            })
-            .collect();
-        Ok(Plan {
-            history_table: history.table.plain(),
-            steps,
-        })
-    }
-
-    /// Applies every pending migration up to `target` (all when `None`), in version order.
-    ///
-    /// Refuses before running anything when a file was edited or removed after it was
-    /// applied, when a pending version is out of order (unless allowed), or when a script
-    /// cannot run as written. On a failed migration, the error carries what this run applied.
-    pub async fn up(
-        &self,
-        db: &mut dyn Driver,
-        target: Option<Version>,
-        observer: &mut dyn Observer,
-    ) -> Result<RunReport, Error> {
-        let history = History::locate(db, &self.options).await?;
-        // Planned first without the lock: a refusal, or a run with nothing to do, then takes no
-        // lock and changes nothing. With work to do, the plan is made again under the lock.
-        if self.checked_plan(db, &history, target).await?.is_empty() {
-            observer.on_event(&Event::Planned { count: 0 });
-            return Ok(RunReport::default());
-        }
-        self.up_under_lock(db, &history, target, observer).await
-    }
-
-    /// [`Migrator::up`] without its first, lock-free look: for a caller that already knows
-    /// this database has pending migrations and has run [`Migrator::preflight`] on them (a
-    /// fleet, after reading every tenant's history in a few queries). The plan is made under
-    /// the lock, and a refusal still comes before any change.
-    pub async fn up_pending(
-        &self,
-        db: &mut dyn Driver,
-        target: Option<Version>,
-        observer: &mut dyn Observer,
-    ) -> Result<RunReport, Error> {
-        let history = History::locate(db, &self.options).await?;
-        self.up_under_lock(db, &history, target, observer).await
-    }
-
-    async fn up_under_lock(
-        &self,
-        db: &mut dyn Driver,
-        history: &History,
-        target: Option<Version>,
-        observer: &mut dyn Observer,
-    ) -> Result<RunReport, Error> {
-        let request = lock::request(&history.table, &self.options);
-        lock::acquire(db, &request, self.options.lock_timeout, observer).await?;
-        let result = self
-            .up_locked(db, history, &request, target, observer)
-            .await;
-        lock::release(db, &request, result).await
-    }
-
-    async fn up_locked(
-        &self,
-        db: &mut dyn Driver,
-        history: &History,
-        lock: &LockRequest,
-        target: Option<Version>,
-        observer: &mut dyn Observer,
-    ) -> Result<RunReport, Error> {
-        let exists = history.exists(db).await?;
-        let applied = match exists {
-            true => history.rows(db).await?,
-            false => Vec::new(),
-        };
-        let entries = status(&self.migrations, &applied);
-        let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
-        let bodies = prepare_up(db, &planned)?;
-        let lints = self.lint(db, &planned)?;
-        let overrides = preflight::check(&planned, &lints, &self.options.lint)?;
-        // Only a run with work to do creates the history table: a refusal changes nothing.
-        if !planned.is_empty() && !exists {
-            history.create(db).await?;
-        }
-        preflight::report(&lints, &self.options.lint, observer);
-        observer.on_event(&Event::Planned {
-            count: planned.len(),
-        });
-        let mut report = RunReport::default();
-        let mut run = Run {
-            db,
-            history,
-            observer,
-            applied_by: &self.options.applied_by,
-            lock,
-            renewed: Instant::now(),
-            session_changed: false,
-            overrides: &overrides,
-        };
-        for (index, (step, body)) in planned.iter().zip(&bodies).enumerate() {
-            let migration = step.migration;
-            run.observer.on_event(&Event::MigrationStarted {
-                version: migration.version,
-                name: migration.name.clone(),
-                index: index + 1,
-                count: planned.len(),
-                transaction: migration.up.transaction,
-                resume_after: step.resume.map_or(0, |r| r.done),
-            });
-            let elapsed_ms = run
-                .apply(step, body)
-                .await
-                .map_err(|e| with_applied(e, &report))?;
-            run.observer.on_event(&Event::MigrationApplied {
-                version: migration.version,
-                name: migration.name.clone(),
-                elapsed_ms,
-            });
-            report.migrations.push(Done {
-                version: migration.version,
-                name: migration.name.clone(),
-                elapsed_ms,
-            });
-        }
-        Ok(report)
     }
 
     /// What `down` would revert, without taking the lock or changing anything.
