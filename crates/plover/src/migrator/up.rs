@@ -12,6 +12,15 @@ use super::run::Run;
 use super::{Done, Migrator, Plan, RunReport, lock, preflight};
 use crate::{Error, Observer};
 
+/// What the caller of an `up` under the lock already knows about the database.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Known {
+    /// Nothing: the history table is looked for.
+    Nothing,
+    /// That the history table exists (it holds rows).
+    HistoryExists,
+}
+
 impl Migrator {
     /// The plan of `up` after its preflight: what a real run would do, or why it refuses.
     async fn checked_plan(
@@ -106,13 +115,15 @@ impl Migrator {
             observer.on_event(&Event::Planned { count: 0 });
             return Ok(RunReport::default());
         }
-        self.up_under_lock(db, &history, target, observer).await
+        self.up_under_lock(db, &history, Known::Nothing, target, observer)
+            .await
     }
 
     /// [`Migrator::up`] without its first, lock-free look: for a caller that already knows
-    /// this database has pending migrations and has run [`Migrator::preflight`] on them (a
-    /// fleet, after reading every tenant's history in a few queries). The plan is made under
-    /// the lock, and a refusal still comes before any change.
+    /// this database's history table holds rows, that migrations are pending, and has run
+    /// [`Migrator::preflight`] on them (a fleet, after reading every tenant's history in a few
+    /// queries). The plan is made under the lock, and a refusal still comes before any
+    /// change; a history table gone since fails the run with the database's error.
     pub async fn up_pending(
         &self,
         db: &mut dyn Driver,
@@ -120,20 +131,22 @@ impl Migrator {
         observer: &mut dyn Observer,
     ) -> Result<RunReport, Error> {
         let history = History::locate(db, &self.options).await?;
-        self.up_under_lock(db, &history, target, observer).await
+        self.up_under_lock(db, &history, Known::HistoryExists, target, observer)
+            .await
     }
 
     async fn up_under_lock(
         &self,
         db: &mut dyn Driver,
         history: &History,
+        known: Known,
         target: Option<Version>,
         observer: &mut dyn Observer,
     ) -> Result<RunReport, Error> {
         let request = lock::request(&history.table, &self.options);
         lock::acquire(db, &request, self.options.lock_timeout, observer).await?;
         let result = self
-            .up_locked(db, history, &request, target, observer)
+            .up_locked(db, history, known, &request, target, observer)
             .await;
         lock::release(db, &request, result).await
     }
@@ -142,11 +155,12 @@ impl Migrator {
         &self,
         db: &mut dyn Driver,
         history: &History,
+        known: Known,
         lock: &LockRequest,
         target: Option<Version>,
         observer: &mut dyn Observer,
     ) -> Result<RunReport, Error> {
-        let exists = history.exists(db).await?;
+        let exists = known == Known::HistoryExists || history.exists(db).await?;
         let applied = if exists {
             history.rows(db).await?
         } else {

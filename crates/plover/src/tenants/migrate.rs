@@ -230,12 +230,14 @@ impl Fleet {
     }
 }
 
-/// Whether `status` shows migrations to apply up to `target` and nothing `up` would refuse:
-/// such a tenant goes straight to its lock. The others (modified, ahead, unreadable, or with
-/// pending versions only past the target) take `up`'s lock-free look first, which refuses
-/// or finds nothing to do without waiting for a lock another runner may hold.
+/// Whether `status` shows a history with rows, migrations to apply up to `target` and
+/// nothing `up` would refuse: such a tenant goes straight to its lock. The others (new,
+/// modified, ahead, unreadable, or with pending versions only past the target) take `up`'s
+/// lock-free look first, which refuses or finds nothing to do without waiting for a lock
+/// another runner may hold.
 fn has_migrations_to_apply(status: &TenantStatus, target: Option<Version>) -> bool {
     status.state == TenantState::Behind
+        && status.applied > 0
         && status
             .pending_versions
             .iter()
