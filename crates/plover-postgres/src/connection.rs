@@ -252,21 +252,18 @@ impl Driver for PostgresDriver {
             "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; {}",
             &STARTUP[STARTUP.find(';').unwrap_or(0) + 1..]
         );
-        let label = self.lock_label.clone().map(Value::Text);
-        let search_path = self.schema.as_deref().map(|s| Value::Text(quote_ident(s)));
-        let (label, search_path) = (label.as_ref().map(Param), search_path.as_ref().map(Param));
+        // The settings put back: the lock label, and the schema of `use_schema`.
+        let settings: Vec<(&str, Value)> = [
+            (SET_APPLICATION_NAME, self.lock_label.clone()),
+            (SET_SEARCH_PATH, self.schema.as_deref().map(quote_ident)),
+        ]
+        .into_iter()
+        .filter_map(|(sql, value)| Some((sql, Value::Text(value?))))
+        .collect();
+        let params: Vec<Param<'_>> = settings.iter().map(|(_, value)| Param(value)).collect();
         let mut requests = vec![Request::Simple(&reset)];
-        if let Some(label) = &label {
-            requests.push(Request::Unprepared(
-                SET_APPLICATION_NAME,
-                slice::from_ref(label),
-            ));
-        }
-        if let Some(search_path) = &search_path {
-            requests.push(Request::Unprepared(
-                SET_SEARCH_PATH,
-                slice::from_ref(search_path),
-            ));
+        for ((sql, _), param) in settings.iter().zip(&params) {
+            requests.push(Request::Unprepared(sql, slice::from_ref(param)));
         }
         for result in pipeline(&self.client, requests).await {
             result.map_err(|e| from_postgres(&e, None))?;
@@ -276,12 +273,8 @@ impl Driver for PostgresDriver {
 
     /// The reset and the new `search_path` go in one round trip.
     async fn reset_session_into(&mut self, schema: Option<&str>) -> Result<(), DriverError> {
-        let previous = std::mem::replace(&mut self.schema, schema.map(str::to_owned));
-        let reset = self.reset_session().await;
-        if reset.is_err() {
-            self.schema = previous;
-        }
-        reset
+        self.schema = schema.map(str::to_owned);
+        self.reset_session().await
     }
 
     async fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DriverError> {

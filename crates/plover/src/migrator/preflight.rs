@@ -1,6 +1,7 @@
 //! The preflight of `up`: pending migrations are linted before anything runs; errors refuse
 //! the run unless overridden (and the override is recorded), warnings are reported.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -42,18 +43,11 @@ pub fn lint(
     let mut files = BTreeMap::new();
     for step in planned.iter().filter(|p| p.resume.is_none()) {
         let version = step.migration.version;
-        let key = (version, options.postgres_version);
-        let cached = cache.0.lock().expect("lint cache").get(&key).cloned();
-        let lint = match cached {
-            Some(lint) => lint,
-            None => {
-                let lint = Arc::new(lint_script(&step.migration.up, &options)?);
-                cache
-                    .0
-                    .lock()
-                    .expect("lint cache")
-                    .insert(key, Arc::clone(&lint));
-                lint
+        let mut cached = cache.0.lock().expect("lint cache");
+        let lint = match cached.entry((version, options.postgres_version)) {
+            Entry::Occupied(entry) => Arc::clone(entry.get()),
+            Entry::Vacant(entry) => {
+                Arc::clone(entry.insert(Arc::new(lint_script(&step.migration.up, &options)?)))
             }
         };
         files.insert(version, lint);

@@ -116,17 +116,15 @@ impl<J: TenantJob> Worker<J> {
             *connection = None;
         }
         if connection.is_none() {
-            let fresh = match self.fleet.connect().await {
-                Ok(mut db) => db.use_schema(schema).await.map(|()| db),
+            let mut db = match self.fleet.connect().await {
+                Ok(db) => db,
                 Err(e) => return self.job.unreachable(tenant, e.to_string()),
             };
-            match fresh {
-                Ok(db) => *connection = Some(db),
-                Err(e) => {
-                    let error = format!("setting search_path to {}: {e}", tenant.schema);
-                    return self.job.unreachable(tenant, error);
-                }
+            if let Err(e) = db.use_schema(schema).await {
+                let error = format!("setting search_path to {}: {e}", tenant.schema);
+                return self.job.unreachable(tenant, error);
             }
+            *connection = Some(db);
         }
         let db = connection.as_mut().expect("connected above");
         self.job.run(db.as_mut(), tenant).await
