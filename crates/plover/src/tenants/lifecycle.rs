@@ -7,7 +7,6 @@ use plover_core::sql::quote_ident;
 use plover_core::{Driver, Value};
 use serde::Serialize;
 
-use super::status::read_statuses;
 use super::{
     Fleet, FleetHooks, MigrateOptions, Outcome, Selection, Tenant, TenantError, TenantResult,
     TenantStatus,
@@ -40,13 +39,8 @@ impl Fleet {
     pub async fn status(&self, selection: &Selection) -> Result<Vec<TenantStatus>, TenantError> {
         let mut db = self.connect().await?;
         let tenants = self.select(db.as_mut(), selection).await?;
-        read_statuses(
-            db.as_mut(),
-            &tenants,
-            &self.settings.history_table,
-            self.migrations(),
-        )
-        .await
+        self.read_statuses(db.as_mut(), &tenants, self.settings.concurrency)
+            .await
     }
 
     /// The discovered tenants.

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::hooks::TenantObserver;
 use super::pool::{TenantJob, fan_out};
-use super::status::{TenantState, TenantStatus, read_statuses};
+use super::status::{TenantState, TenantStatus};
 use super::{Fleet, FleetHooks, OnError, Selection, Tenant, TenantError, adopt};
 use crate::migrator::Done;
 
@@ -143,13 +143,10 @@ impl Fleet {
         let started = Instant::now();
         let mut db = self.connect().await?;
         let tenants = self.select(db.as_mut(), selection).await?;
-        let statuses = read_statuses(
-            db.as_mut(),
-            &tenants,
-            &self.settings.history_table,
-            self.migrations(),
-        )
-        .await?;
+        let concurrency = options.concurrency.unwrap_or(self.settings.concurrency);
+        let statuses = self
+            .read_statuses(db.as_mut(), &tenants, concurrency)
+            .await?;
         if !options.dry_run && !options.mark_applied {
             let pending = statuses
                 .iter()

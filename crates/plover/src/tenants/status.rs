@@ -5,11 +5,14 @@ use plover_core::status::{State, status};
 use plover_core::{AppliedMigration, Driver, Migration, Value};
 use serde::Serialize;
 
-use super::{Tenant, TenantError};
+use super::{Fleet, Tenant, TenantError};
 use crate::migrator::history::{COLUMNS, History};
 
-/// Tenants whose history tables one query reads.
+/// Tenants whose history tables one query reads, at most.
 const CHUNK: usize = 200;
+
+/// Tenants worth a connection of their own when history tables are read in parallel.
+const LANE_MIN: usize = 50;
 
 /// Which of the schemas exist, and whether each has the history table.
 const PRESENCE: &str = "SELECT n.nspname::text, EXISTS (SELECT 1 FROM pg_class c \
@@ -78,23 +81,8 @@ impl TenantStatus {
     }
 }
 
-/// Every tenant's status, from one presence query and one query per [`CHUNK`] tenants.
-pub async fn read_statuses(
-    db: &mut dyn Driver,
-    tenants: &[Tenant],
-    history_table: &str,
-    migrations: &[Migration],
-) -> Result<Vec<TenantStatus>, TenantError> {
-    let histories = read_histories(db, tenants, history_table).await?;
-    Ok(tenants
-        .iter()
-        .zip(histories)
-        .map(|(tenant, history)| judge(tenant, history, migrations))
-        .collect())
-}
-
 /// What one tenant's history holds.
-pub(crate) enum TenantHistory {
+enum TenantHistory {
     /// No schema.
     NoSchema,
     /// These rows (none when the table does not exist yet).
@@ -103,27 +91,101 @@ pub(crate) enum TenantHistory {
     Unreadable(String),
 }
 
-/// Every tenant's history rows, in `tenants`' order.
-pub(crate) async fn read_histories(
-    db: &mut dyn Driver,
-    tenants: &[Tenant],
-    history_table: &str,
-) -> Result<Vec<TenantHistory>, TenantError> {
-    let presence = presence(db, tenants, history_table).await?;
-    let mut histories: Vec<TenantHistory> = tenants
-        .iter()
-        .map(|t| match presence.get(&t.schema) {
-            None => TenantHistory::NoSchema,
-            Some(_) => TenantHistory::Rows(Vec::new()),
-        })
-        .collect();
-    let with_table: Vec<usize> = (0..tenants.len())
-        .filter(|&i| presence.get(&tenants[i].schema) == Some(&true))
-        .collect();
-    for chunk in with_table.chunks(CHUNK) {
-        read_chunk(db, tenants, chunk, history_table, &mut histories).await;
+impl Fleet {
+    /// Every tenant's status: one presence query, then the history tables [`CHUNK`] at a
+    /// time, the chunks spread over up to `readers` connections (`db` and new ones).
+    pub async fn read_statuses(
+        &self,
+        db: &mut dyn Driver,
+        tenants: &[Tenant],
+        readers: usize,
+    ) -> Result<Vec<TenantStatus>, TenantError> {
+        let histories = self.read_histories(db, tenants, readers).await?;
+        Ok(tenants
+            .iter()
+            .zip(histories)
+            .map(|(tenant, history)| judge(tenant, history, self.migrations()))
+            .collect())
     }
-    Ok(histories)
+
+    /// Every tenant's history rows, in `tenants`' order.
+    async fn read_histories(
+        &self,
+        db: &mut dyn Driver,
+        tenants: &[Tenant],
+        readers: usize,
+    ) -> Result<Vec<TenantHistory>, TenantError> {
+        let table = &self.settings.history_table;
+        let presence = presence(db, tenants, table).await?;
+        let mut histories: Vec<TenantHistory> = tenants
+            .iter()
+            .map(|t| match presence.get(&t.schema) {
+                None => TenantHistory::NoSchema,
+                Some(_) => TenantHistory::Rows(Vec::new()),
+            })
+            .collect();
+        let with_table: Vec<(usize, Tenant)> = tenants
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| presence.get(&t.schema) == Some(&true))
+            .map(|(i, t)| (i, t.clone()))
+            .collect();
+        let mut lanes = lanes(with_table, readers).into_iter();
+        let own = lanes.next().unwrap_or_default();
+        let mut others = tokio::task::JoinSet::new();
+        for lane in lanes {
+            let fleet = self.clone();
+            others.spawn(async move {
+                let Ok(mut db) = fleet.connect().await else {
+                    return Err(lane);
+                };
+                Ok(read_lane(db.as_mut(), &lane, &fleet.settings.history_table).await)
+            });
+        }
+        let mut read = read_lane(db, &own, table).await;
+        while let Some(joined) = others.join_next().await {
+            match joined.expect("a history reader panicked") {
+                Ok(rows) => read.extend(rows),
+                // No second connection to be had: this one reads that lane too.
+                Err(lane) => read.extend(read_lane(db, &lane, table).await),
+            }
+        }
+        for (index, history) in read {
+            histories[index] = history;
+        }
+        Ok(histories)
+    }
+}
+
+/// `tenants` split into lanes of whole chunks, one lane per connection: at most `readers`
+/// lanes, none with fewer than [`LANE_MIN`] tenants (a new connection costs more than
+/// reading them), and chunks as even as [`CHUNK`] allows.
+fn lanes(tenants: Vec<(usize, Tenant)>, readers: usize) -> Vec<Vec<Vec<(usize, Tenant)>>> {
+    if tenants.is_empty() {
+        return Vec::new();
+    }
+    let readers = readers.clamp(1, tenants.len().div_ceil(LANE_MIN).max(1));
+    let chunks = tenants.len().div_ceil(CHUNK).div_ceil(readers) * readers;
+    let size = tenants.len().div_ceil(chunks);
+    let mut lanes: Vec<Vec<Vec<(usize, Tenant)>>> = vec![Vec::new(); readers];
+    for (n, chunk) in tenants.chunks(size).enumerate() {
+        lanes[n % readers].push(chunk.to_vec());
+    }
+    lanes.retain(|lane| !lane.is_empty());
+    lanes
+}
+
+/// The history rows of every chunk in `lane`, read on `db`.
+async fn read_lane(
+    db: &mut dyn Driver,
+    lane: &[Vec<(usize, Tenant)>],
+    history_table: &str,
+) -> Vec<(usize, TenantHistory)> {
+    let mut read = Vec::new();
+    for chunk in lane {
+        read.extend(read_chunk(db, chunk, history_table).await);
+    }
+    read
 }
 
 async fn presence(
@@ -146,42 +208,38 @@ async fn presence(
         .collect())
 }
 
-/// Reads the history tables of the tenants at `indexes` in one query; when that fails, one
-/// by one, so a broken table is that tenant's error alone.
+/// Reads the history tables of `chunk`'s tenants in one query; when that fails, one by one,
+/// so a broken table is that tenant's error alone.
 async fn read_chunk(
     db: &mut dyn Driver,
-    tenants: &[Tenant],
-    indexes: &[usize],
+    chunk: &[(usize, Tenant)],
     history_table: &str,
-    histories: &mut [TenantHistory],
-) {
-    match read_union(db, tenants, indexes, history_table).await {
-        Ok(rows) => {
-            for (index, rows) in rows {
-                histories[index] = rows;
+) -> Vec<(usize, TenantHistory)> {
+    match read_union(db, chunk, history_table).await {
+        Ok(read) => read,
+        Err(_) if chunk.len() > 1 => {
+            let mut read = Vec::with_capacity(chunk.len());
+            for one in chunk {
+                read.extend(Box::pin(read_chunk(db, std::slice::from_ref(one), history_table)).await);
             }
+            read
         }
-        Err(_) if indexes.len() > 1 => {
-            for &index in indexes {
-                Box::pin(read_chunk(db, tenants, &[index], history_table, histories)).await;
-            }
-        }
-        Err(message) => histories[indexes[0]] = TenantHistory::Unreadable(message),
+        Err(message) => vec![(chunk[0].0, TenantHistory::Unreadable(message))],
     }
 }
 
 async fn read_union(
     db: &mut dyn Driver,
-    tenants: &[Tenant],
-    indexes: &[usize],
+    chunk: &[(usize, Tenant)],
     history_table: &str,
 ) -> Result<Vec<(usize, TenantHistory)>, String> {
-    let sql = indexes
+    let sql = chunk
         .iter()
-        .map(|&i| {
+        .enumerate()
+        .map(|(n, (_, tenant))| {
             format!(
-                "SELECT {i}::int8, {COLUMNS} FROM {}.{}",
-                quote_ident(&tenants[i].schema),
+                "SELECT {n}::int8, {COLUMNS} FROM {}.{}",
+                quote_ident(&tenant.schema),
                 quote_ident(history_table)
             )
         })
@@ -191,24 +249,21 @@ async fn read_union(
         .query(&format!("{sql} ORDER BY 1, 2"), &[])
         .await
         .map_err(|e| e.to_string())?;
-    let mut out: Vec<(usize, TenantHistory)> = indexes
+    let mut out: Vec<(usize, TenantHistory)> = chunk
         .iter()
-        .map(|&i| (i, TenantHistory::Rows(Vec::new())))
+        .map(|(index, _)| (*index, TenantHistory::Rows(Vec::new())))
         .collect();
     let dialect = db.dialect();
     for row in rows {
-        let index = row.first().and_then(Value::as_i64).unwrap_or(-1) as usize;
-        // `indexes` is ascending, and `out` follows it.
-        let Ok(position) = indexes.binary_search(&index) else {
+        let n = row.first().and_then(Value::as_i64).unwrap_or(-1);
+        let Some((slot, (_, tenant))) = usize::try_from(n)
+            .ok()
+            .and_then(|n| out.get_mut(n).zip(chunk.get(n)))
+        else {
             continue;
         };
-        let slot = &mut out[position];
-        let history = History::at(
-            QualifiedName::new(&tenants[index].schema, history_table),
-            dialect,
-        );
-        let parsed = history.parse(&row[1..]);
-        match (&mut slot.1, parsed) {
+        let history = History::at(QualifiedName::new(&tenant.schema, history_table), dialect);
+        match (&mut slot.1, history.parse(&row[1..])) {
             (TenantHistory::Rows(rows), Ok(applied)) => rows.push(applied),
             (slot, Err(e)) => *slot = TenantHistory::Unreadable(e.to_string()),
             _ => {}
@@ -262,4 +317,51 @@ fn judge(tenant: &Tenant, history: TenantHistory, migrations: &[Migration]) -> T
         TenantState::Ok
     };
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenants(n: usize) -> Vec<(usize, Tenant)> {
+        (0..n)
+            .map(|i| {
+                let tenant = Tenant {
+                    id: format!("{i:04}"),
+                    schema: format!("tenant_{i:04}"),
+                };
+                (i, tenant)
+            })
+            .collect()
+    }
+
+    fn shape(lanes: &[Vec<Vec<(usize, Tenant)>>]) -> Vec<Vec<usize>> {
+        lanes
+            .iter()
+            .map(|lane| lane.iter().map(Vec::len).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_large_fleet_is_spread_evenly_over_every_reader() {
+        let lanes = lanes(tenants(1000), 4);
+        assert_eq!(shape(&lanes), vec![vec![125, 125]; 4]);
+        let mut seen: Vec<usize> = lanes.iter().flatten().flatten().map(|(i, _)| *i).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_small_fleet_does_not_open_connections_it_cannot_use() {
+        assert_eq!(shape(&lanes(tenants(10), 4)), vec![vec![10]]);
+        assert_eq!(shape(&lanes(tenants(120), 8)), vec![vec![40], vec![40], vec![40]]);
+        assert!(lanes(Vec::new(), 4).is_empty());
+    }
+
+    #[test]
+    fn no_query_reads_more_than_a_chunk() {
+        let lanes = lanes(tenants(5000), 2);
+        assert!(lanes.iter().flatten().all(|chunk| chunk.len() <= CHUNK));
+        assert_eq!(lanes.len(), 2);
+    }
 }
