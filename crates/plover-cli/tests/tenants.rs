@@ -1450,6 +1450,49 @@ async fn status_tells_ok_behind_modified_and_ahead() {
     assert_eq!(tenants(&dir, &db, &["status", "--check"]).code, 5);
 }
 
+/// 120 tenants are read over three connections; a state put into a tenant of each one is
+/// found there, and nowhere else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_read_over_several_connections_finds_each_state_where_it_is() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project("[tenants]\nconcurrency = 4\n", ITEMS);
+    let ids = ids("p", 120);
+    migrated_fleet(&dir, &db, &ids, &[]).await;
+    let mut conn = db.connect().await;
+    let history = |i: usize| format!("\"{}\".plover_migrations", schema(&ids[i]));
+    let zeros = "0".repeat(64);
+    let changes = [
+        format!("DELETE FROM {} WHERE version = 2", history(3)),
+        format!(
+            "UPDATE {} SET checksum = '{zeros}' WHERE version = 1",
+            history(41)
+        ),
+        format!("ALTER TABLE {} RENAME COLUMN checksum TO sum", history(77)),
+        format!("DROP TABLE {}", history(118)),
+        format!(
+            "INSERT INTO {} (version, name, checksum, script, status, applied_by) \
+             VALUES (9, 'gone', '{zeros}', '', 'applied', 'test')",
+            history(119)
+        ),
+    ];
+    for sql in &changes {
+        conn.execute_script(sql).await.expect(sql);
+    }
+    let mut expected = all_in(&ids, "ok");
+    for (i, state) in [
+        (3, "behind"),
+        (41, "modified"),
+        (77, "error"),
+        (118, "behind"),
+        (119, "ahead"),
+    ] {
+        expected.insert(ids[i].clone(), state.to_owned());
+    }
+    assert_eq!(states(&dir, &db), expected);
+}
+
 /// `tenants sync --json ARGS`: per tenant, the versions reconciled (or to reconcile).
 fn sync(dir: &Fixture, db: &TestDb, args: &[&str]) -> BTreeMap<String, Vec<i64>> {
     let mut all = vec!["--json", "sync"];

@@ -220,7 +220,9 @@ async fn read_chunk(
         Err(_) if chunk.len() > 1 => {
             let mut read = Vec::with_capacity(chunk.len());
             for one in chunk {
-                read.extend(Box::pin(read_chunk(db, std::slice::from_ref(one), history_table)).await);
+                read.extend(
+                    Box::pin(read_chunk(db, std::slice::from_ref(one), history_table)).await,
+                );
             }
             read
         }
@@ -354,7 +356,10 @@ mod tests {
     #[test]
     fn a_small_fleet_does_not_open_connections_it_cannot_use() {
         assert_eq!(shape(&lanes(tenants(10), 4)), vec![vec![10]]);
-        assert_eq!(shape(&lanes(tenants(120), 8)), vec![vec![40], vec![40], vec![40]]);
+        assert_eq!(
+            shape(&lanes(tenants(120), 8)),
+            vec![vec![40], vec![40], vec![40]]
+        );
         assert!(lanes(Vec::new(), 4).is_empty());
     }
 
