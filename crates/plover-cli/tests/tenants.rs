@@ -1493,6 +1493,51 @@ async fn status_read_over_several_connections_finds_each_state_where_it_is() {
     assert_eq!(states(&dir, &db), expected);
 }
 
+/// A file numbered below what a tenant applied is refused in that tenant before its lock:
+/// a runner holding the lock does not make the refusal wait for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_out_of_order_file_is_refused_without_waiting_for_the_lock() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project(
+        "",
+        &[ITEMS[0], ("003_x.sql", "CREATE TABLE x (id integer);\n")],
+    );
+    let ids = ids("o", 2);
+    migrated_fleet(&dir, &db, &ids, &[]).await;
+    dir.write(
+        &format!("{DIR}/002_y.sql"),
+        "CREATE TABLE y (id integer);\n",
+    );
+
+    let table = plover::core::sql::QualifiedName::new(schema(&ids[0]), "plover_migrations");
+    let request = plover::migrator::lock_request(&table, &plover::Options::default());
+    let mut holder = db.connect().await;
+    assert_eq!(
+        holder.try_lock(&request).await.unwrap(),
+        plover::core::LockAttempt::Acquired
+    );
+    let out = tenants(
+        &dir,
+        &db,
+        &["--json", "migrate", "--all", "--lock-timeout", "5s"],
+    );
+    holder.unlock(&request).await.unwrap();
+    assert_eq!(out.code, 4, "{out:?}");
+    let report = done(&out);
+    assert_eq!(counts(&report), [2, 0, 2, 0]);
+    for id in &ids {
+        let error = entry(&report, id)["error"].as_str().unwrap();
+        assert!(error.contains("out of order"), "{id}: {error}");
+    }
+    let waited = report["tenants"][0]["duration_ms"].as_f64().unwrap();
+    assert!(
+        waited < 4000.0,
+        "the refusal waited for the lock: {waited} ms"
+    );
+}
+
 /// `tenants sync --json ARGS`: per tenant, the versions reconciled (or to reconcile).
 fn sync(dir: &Fixture, db: &TestDb, args: &[&str]) -> BTreeMap<String, Vec<i64>> {
     let mut all = vec!["--json", "sync"];

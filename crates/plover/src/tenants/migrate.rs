@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
+use plover_core::plan::OutOfOrder;
 use plover_core::{Driver, Version};
 use serde::Serialize;
 
@@ -163,7 +164,9 @@ impl Fleet {
         hooks.selected(statuses.len(), with_work);
         let behind = statuses
             .iter()
-            .filter(|s| has_migrations_to_apply(s, options.target))
+            .filter(|s| {
+                has_migrations_to_apply(s, options.target, self.migrator.options().out_of_order)
+            })
             .map(|s| s.tenant.schema.clone())
             .collect();
         let mut results: Vec<Option<TenantResult>> = Vec::with_capacity(tenants.len());
@@ -229,12 +232,17 @@ impl Fleet {
 
 /// Whether `status` shows a history with rows, migrations to apply up to `target` and
 /// nothing `up` would refuse: such a tenant goes straight to its lock. The others (new,
-/// modified, ahead, unreadable, or with pending versions only past the target) take `up`'s
-/// lock-free look first, which refuses or finds nothing to do without waiting for a lock
-/// another runner may hold.
-fn has_migrations_to_apply(status: &TenantStatus, target: Option<Version>) -> bool {
+/// modified, ahead, unreadable, out of order when that is refused, or with pending versions
+/// only past the target) take `up`'s lock-free look first, which refuses or finds nothing to
+/// do without waiting for a lock another runner may hold.
+fn has_migrations_to_apply(
+    status: &TenantStatus,
+    target: Option<Version>,
+    out_of_order: OutOfOrder,
+) -> bool {
     status.state == TenantState::Behind
         && status.applied > 0
+        && !(status.out_of_order && out_of_order == OutOfOrder::Refuse)
         && status
             .pending_versions
             .iter()

@@ -69,6 +69,10 @@ pub struct TenantStatus {
     pub missing_versions: Vec<i64>,
     /// Where it stands.
     pub state: TenantState,
+    /// Whether a pending version is older than the newest applied one (which `up` refuses
+    /// unless out-of-order migrations are allowed).
+    #[serde(skip)]
+    pub(crate) out_of_order: bool,
     /// Why the history could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -285,6 +289,7 @@ fn judge(tenant: &Tenant, history: TenantHistory, migrations: &[Migration]) -> T
         modified_versions: Vec::new(),
         missing_versions: Vec::new(),
         state: TenantState::Ok,
+        out_of_order: false,
         error: None,
     };
     let applied = match history {
@@ -309,6 +314,8 @@ fn judge(tenant: &Tenant, history: TenantHistory, migrations: &[Migration]) -> T
         }
     }
     result.pending = result.pending_versions.len();
+    let newest = applied.iter().map(|a| a.version.0).max();
+    result.out_of_order = result.pending_versions.iter().any(|v| Some(*v) < newest);
     result.state = if !result.modified_versions.is_empty() {
         TenantState::Modified
     } else if !result.missing_versions.is_empty() {
