@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use plover_core::schema::{Catalog, Scope};
 use plover_core::sql::quote_ident;
 use plover_core::{
-    Dialect, Driver, DriverError, LockAttempt, LockHolder, LockRequest, Row, Step, Value,
+    Dialect, Driver, DriverError, ErrorKind, LockAttempt, LockHolder, LockRequest, Row, Step, Value,
 };
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage, Statement};
@@ -31,6 +31,9 @@ pub struct PostgresDriver {
     server_version: u32,
     /// The schema set with [`Driver::use_schema`], put back after every session reset.
     schema: Option<String>,
+    /// A session reset asked for and not sent yet: it goes in front of the next request, in
+    /// the same round trip (see [`Driver::reset_session_into`]).
+    reset_owed: bool,
 }
 
 /// Asks the server its version and, from PostgreSQL 14, to notice a vanished client within
@@ -80,6 +83,7 @@ pub async fn connect(url: &str) -> Result<PostgresDriver, DriverError> {
         sent_once: HashSet::new(),
         server_version,
         schema: None,
+        reset_owed: false,
     })
 }
 
@@ -103,6 +107,8 @@ impl PostgresDriver {
             // Dropping a statement closes it on the server.
             self.statements.clear();
         }
+        // The statement's names resolve on the search path of the session as it will be.
+        self.settle().await?;
         let statement = self
             .client
             .prepare(sql)
@@ -111,6 +117,67 @@ impl PostgresDriver {
         self.sent_once.remove(sql);
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(Some(statement))
+    }
+}
+
+impl PostgresDriver {
+    /// The session reset owed, if any, now taken: its statements go in front of the next
+    /// request.
+    fn take_reset(&mut self) -> Option<Reset> {
+        std::mem::take(&mut self.reset_owed).then(|| Reset::of(self))
+    }
+
+    /// Sends the owed session reset, if any, on its own.
+    async fn settle(&mut self) -> Result<(), DriverError> {
+        let Some(reset) = self.take_reset() else {
+            return Ok(());
+        };
+        let params = reset.params();
+        let mut requests = Vec::new();
+        reset.push(&mut requests, &params);
+        for result in pipeline(&self.client, requests).await {
+            result.map_err(|e| from_postgres(&e, None))?;
+        }
+        Ok(())
+    }
+}
+
+/// The statements that put a session back as it began: the reset itself, then Plover's
+/// settings that must survive it (the lock label, the schema of `use_schema`).
+struct Reset {
+    script: String,
+    settings: Vec<(&'static str, Value)>,
+}
+
+impl Reset {
+    fn of(driver: &PostgresDriver) -> Reset {
+        let script = format!(
+            "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; {}",
+            &STARTUP[STARTUP.find(';').unwrap_or(0) + 1..]
+        );
+        let settings = [
+            (SET_APPLICATION_NAME, driver.lock_label.clone()),
+            (SET_SEARCH_PATH, driver.schema.as_deref().map(quote_ident)),
+        ]
+        .into_iter()
+        .filter_map(|(sql, value)| Some((sql, Value::Text(value?))))
+        .collect();
+        Reset { script, settings }
+    }
+
+    fn params(&self) -> Vec<Param<'_>> {
+        self.settings
+            .iter()
+            .map(|(_, value)| Param(value))
+            .collect()
+    }
+
+    /// Appends the reset's requests; `params` are [`Reset::params`].
+    fn push<'a>(&'a self, requests: &mut Vec<Request<'a>>, params: &'a [Param<'a>]) {
+        requests.push(Request::Simple(&self.script));
+        for ((sql, _), param) in self.settings.iter().zip(params) {
+            requests.push(Request::Unprepared(sql, slice::from_ref(param)));
+        }
     }
 }
 
@@ -153,6 +220,9 @@ impl Driver for PostgresDriver {
     /// history row costs one round trip. When a step fails the server aborts the transaction, the later
     /// steps fail with it, and the `COMMIT` rolls back.
     async fn transaction(&mut self, steps: &[Step<'_>]) -> Result<(), DriverError> {
+        // An owed session reset goes first, on its own: a migration never runs in a session
+        // whose reset failed (the pipelined requests after a failed one would still run).
+        self.settle().await?;
         let mut prepared = Vec::with_capacity(steps.len());
         for step in steps {
             prepared.push(match step {
@@ -194,10 +264,11 @@ impl Driver for PostgresDriver {
                 });
             }
         }
-        commit.map_err(|e| from_postgres(&e, None))
+        commit.map(drop).map_err(|e| from_postgres(&e, None))
     }
 
     async fn execute_script(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.settle().await?;
         self.client
             .batch_execute(sql)
             .await
@@ -205,12 +276,24 @@ impl Driver for PostgresDriver {
     }
 
     async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Vec<Row>, DriverError> {
+        let statement = self.prepared(sql).await?;
         let params = params(values);
-        let rows = match self.prepared(sql).await? {
-            Some(statement) => self.client.query(&statement, &refs(&params)).await,
-            None => self.client.query_typed(sql, &typed(&params)).await,
+        let reset = self.take_reset();
+        let reset_params = reset.as_ref().map(Reset::params).unwrap_or_default();
+        let mut requests = Vec::new();
+        if let Some(reset) = &reset {
+            reset.push(&mut requests, &reset_params);
         }
-        .map_err(|e| from_postgres(&e, Some(sql)))?;
+        requests.push(match &statement {
+            Some(statement) => Request::Prepared(statement, &params),
+            None => Request::Unprepared(sql, &params),
+        });
+        let mut results = pipeline(&self.client, requests).await;
+        let rows = results.pop().expect("the query was sent");
+        for result in results {
+            result.map_err(|e| from_postgres(&e, None))?;
+        }
+        let rows = rows.map_err(|e| from_postgres(&e, Some(sql)))?;
         rows.iter()
             .map(|row| (0..row.len()).map(|i| column(row, i)).collect())
             .collect()
@@ -248,36 +331,28 @@ impl Driver for PostgresDriver {
     ///
     /// One round trip: the reset and the settings put back are pipelined.
     async fn reset_session(&mut self) -> Result<(), DriverError> {
-        let reset = format!(
-            "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; {}",
-            &STARTUP[STARTUP.find(';').unwrap_or(0) + 1..]
-        );
-        // The settings put back: the lock label, and the schema of `use_schema`.
-        let settings: Vec<(&str, Value)> = [
-            (SET_APPLICATION_NAME, self.lock_label.clone()),
-            (SET_SEARCH_PATH, self.schema.as_deref().map(quote_ident)),
-        ]
-        .into_iter()
-        .filter_map(|(sql, value)| Some((sql, Value::Text(value?))))
-        .collect();
-        let params: Vec<Param<'_>> = settings.iter().map(|(_, value)| Param(value)).collect();
-        let mut requests = vec![Request::Simple(&reset)];
-        for ((sql, _), param) in settings.iter().zip(&params) {
-            requests.push(Request::Unprepared(sql, slice::from_ref(param)));
+        self.reset_owed = true;
+        self.settle().await
+    }
+
+    /// No round trip of its own: the reset and the new `search_path` go in front of the next
+    /// query, in its round trip (before a transaction or a script, on their own: those never
+    /// run in a session whose reset failed). A connection already closed is refused at once,
+    /// so that the caller takes a new one.
+    async fn reset_session_into(&mut self, schema: Option<&str>) -> Result<(), DriverError> {
+        if self.client.is_closed() {
+            return Err(DriverError::new(
+                ErrorKind::Closed,
+                "the connection is closed",
+            ));
         }
-        for result in pipeline(&self.client, requests).await {
-            result.map_err(|e| from_postgres(&e, None))?;
-        }
+        self.schema = schema.map(str::to_owned);
+        self.reset_owed = true;
         Ok(())
     }
 
-    /// The reset and the new `search_path` go in one round trip.
-    async fn reset_session_into(&mut self, schema: Option<&str>) -> Result<(), DriverError> {
-        self.schema = schema.map(str::to_owned);
-        self.reset_session().await
-    }
-
     async fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DriverError> {
+        self.settle().await?;
         match schema {
             Some(schema) => {
                 let path = Value::Text(quote_ident(schema));
@@ -294,6 +369,7 @@ impl Driver for PostgresDriver {
     }
 
     async fn execute_counted(&mut self, sql: &str) -> Result<u64, DriverError> {
+        self.settle().await?;
         let script = format!("BEGIN;\n{sql}\n;COMMIT");
         let result = self.client.simple_query(&script).await;
         let messages = match result {
@@ -332,6 +408,7 @@ impl Driver for PostgresDriver {
     }
 
     async fn introspect(&mut self, scope: &Scope) -> Result<Catalog, DriverError> {
+        self.settle().await?;
         crate::introspect::introspect(self, scope).await
     }
 }
@@ -347,23 +424,22 @@ enum Request<'a> {
 }
 
 /// Sends `requests` without waiting for each answer (one round trip), and returns each one's
-/// result, in order.
+/// rows (none for a simple query), in order.
 async fn pipeline(
     client: &Client,
     requests: Vec<Request<'_>>,
-) -> Vec<Result<(), tokio_postgres::Error>> {
+) -> Vec<Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>> {
     in_order(requests.into_iter().map(|r| send(client, r)).collect()).await
 }
 
-async fn send(client: &Client, request: Request<'_>) -> Result<(), tokio_postgres::Error> {
+async fn send(
+    client: &Client,
+    request: Request<'_>,
+) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
     match request {
-        Request::Simple(sql) => client.batch_execute(sql).await,
-        Request::Prepared(statement, params) => {
-            client.execute(statement, &refs(params)).await.map(drop)
-        }
-        Request::Unprepared(sql, params) => {
-            client.execute_typed(sql, &typed(params)).await.map(drop)
-        }
+        Request::Simple(sql) => client.batch_execute(sql).await.map(|()| Vec::new()),
+        Request::Prepared(statement, params) => client.query(statement, &refs(params)).await,
+        Request::Unprepared(sql, params) => client.query_typed(sql, &typed(params)).await,
     }
 }
 

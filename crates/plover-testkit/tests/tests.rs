@@ -119,6 +119,69 @@ mod postgres_only {
         conn.reset_session().await.unwrap();
         assert_eq!(setting(&mut conn, "search_path").await, path);
     }
+
+    /// Where `table` was created, if it was.
+    async fn schema_of(conn: &mut dyn plover::core::Driver, table: &str) -> Option<String> {
+        let sql = "SELECT n.nspname::text FROM pg_class c \
+                   JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = $1";
+        let rows = conn.query(sql, &[Value::from(table)]).await.unwrap();
+        rows.first().and_then(|r| r[0].as_str().map(str::to_owned))
+    }
+
+    /// The reset of `reset_session_into` is sent with the next request; a transaction and a
+    /// script run after it, in the new schema.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_transaction_and_a_script_after_a_reset_run_in_the_new_schema() {
+        let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await else {
+            return;
+        };
+        let mut conn = db.connect().await;
+        conn.execute_script("CREATE SCHEMA one; CREATE SCHEMA two")
+            .await
+            .unwrap();
+        conn.use_schema(Some("one")).await.unwrap();
+        conn.reset_session_into(Some("two")).await.unwrap();
+        let steps = [plover::core::Step::Script(
+            "CREATE TABLE made_in_txn (id int)",
+        )];
+        conn.transaction(&steps).await.unwrap();
+        conn.reset_session_into(Some("one")).await.unwrap();
+        conn.execute_script("CREATE TABLE made_by_script (id int)")
+            .await
+            .unwrap();
+        assert_eq!(
+            schema_of(conn.as_mut(), "made_in_txn").await.as_deref(),
+            Some("two")
+        );
+        assert_eq!(
+            schema_of(conn.as_mut(), "made_by_script").await.as_deref(),
+            Some("one")
+        );
+    }
+
+    /// A reset that fails (the session is in a failed transaction) fails the next call, and a
+    /// transaction after it never runs.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_reset_fails_the_next_call_and_runs_nothing() {
+        let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await else {
+            return;
+        };
+        let mut conn = db.connect().await;
+        conn.execute_script("CREATE SCHEMA two").await.unwrap();
+        conn.execute_script("BEGIN; SELECT 1 / 0")
+            .await
+            .unwrap_err();
+        conn.reset_session_into(Some("two")).await.unwrap();
+        let steps = [plover::core::Step::Script("CREATE TABLE never (id int)")];
+        let error = conn.transaction(&steps).await.unwrap_err();
+        assert!(error.message.contains("transaction is aborted"), "{error}");
+        let mut other = db.connect().await;
+        assert_eq!(schema_of(other.as_mut(), "never").await, None);
+        conn.reset_session_into(Some("two")).await.unwrap();
+        let error = conn.query("SELECT 1", &[]).await.unwrap_err();
+        assert!(error.message.contains("transaction is aborted"), "{error}");
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_existing_index_is_trusted_only_after_a_crash() {
         if let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await {
