@@ -15,7 +15,9 @@
 #                        2, 4 and 8, against its floor: psql in 1, 2, 4 and 8 sessions, each
 #                        tenant's ALTER TABLE, CREATE INDEX and a history row in one
 #                        transaction sent as one query; before each run the migration is undone
-#                        (hyperfine --prepare, untimed)
+#                        (hyperfine --prepare, untimed); and psql in 4 sessions sending a
+#                        migrator's least protocol: per tenant the lock and the history read in
+#                        one query, the transaction with its history row and the unlock in another
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -122,6 +124,26 @@ for sessions in (1, 2, 4, 8):
                      f"INSERT INTO public.floor_history (tenant, version) VALUES ('{i}', 4)"]
             lines.append("".join(f"{step} \\;\n" for step in steps) + "COMMIT;\n")
         (out / f"floor-real-{sessions}-{s}.sql").write_text("".join(lines))
+# A migrator's least protocol, in 4 sessions: per tenant two queries, (1) the search_path, the
+# tenant's advisory lock and its history rows, (2) the transaction with the history row, then
+# the unlock. What any runner that locks per tenant and reads the history must send at least.
+history = "plover_migrations"
+columns = ("version, name, checksum, status, statements_done, statements_total, CAST(applied_at AS TEXT),"
+           " execution_ms, applied_by, in_flight")
+script = "SET LOCAL lock_timeout = ''5s''; ALTER TABLE tasks ADD COLUMN priority integer NOT NULL DEFAULT 0;"
+for s in range(4):
+    lines = []
+    for n, i in enumerate(ids[s::4]):
+        key = 7_000_000 + s * 100_000 + n
+        lines.append(f"SELECT set_config('search_path', 'tenant_{i}', false) \\; SELECT pg_try_advisory_lock({key}) \\;"
+                     f" SELECT {columns} FROM tenant_{i}.{history} ORDER BY version;\n")
+        lines.append(f"BEGIN \\; SET LOCAL lock_timeout = '5s' \\;"
+                     " ALTER TABLE tasks ADD COLUMN priority integer NOT NULL DEFAULT 0 \\;"
+                     " CREATE INDEX tasks_priority_idx ON tasks (priority) \\;"
+                     f" INSERT INTO tenant_{i}.{history} (version, name, checksum, script, status, statements_done,"
+                     f" statements_total, applied_by) VALUES (4, 'task_priority', 'least', '{script}', 'applied', 3, 3,"
+                     f" 'psql') \\; COMMIT \\; SELECT pg_advisory_unlock({key});\n")
+    (out / f"least-real-4-{s}.sql").write_text("".join(lines))
 EOF2
 undo="psql -X -q -v ON_ERROR_STOP=1 -d $DB -f $DIAG/undo-real.sql"
 args=()
@@ -132,6 +154,10 @@ for c in 1 2 4 8; do
     args+=(--command-name "psql floor: $c session(s)" "$floor")
     args+=(--command-name "plover: concurrency $c" "$PLOVER --config $TEN_IN/plover-real.toml tenants migrate --all --concurrency $c --json")
 done
+least="bash -c '"
+for ((s = 0; s < 4; s++)); do least+="psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -d $DB -f $DIAG/least-real-4-$s.sql & "; done
+least+='for job in $(jobs -p); do wait $job || exit 1; done'"'"
+args+=(--command-name "psql least protocol: 4 session(s)" "$least")
 wait_for_quiet "tenants diagnosis: real migration by concurrency"
 hyperfine -N --style basic --runs 2 --prepare "$undo" --export-json "$DIAG/real.json" "${args[@]}" \
     >>"$LOGS/tenants.log" 2>&1 || warn "the real-migration diagnosis failed; see ${LOGS#"$REPO_DIR"/}/tenants.log"

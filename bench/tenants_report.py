@@ -115,6 +115,12 @@ def section() -> tuple[list[str], list[str]]:
                 f" takes {secs(f4)}: 5× faster than drizzle-multitenant ({secs(med['real:drizzle'])}) would be"
                 f" {secs(med['real:drizzle'] / PEER_FACTOR)}, {'below' if med['real:drizzle'] / PEER_FACTOR < f4 else 'above'}"
                 " that floor.")
+        least = floor.get(f"psql least protocol: {conc} session(s)")
+        if least and "real:drizzle" in med:
+            headline.append(
+                f"  psql sending what any migrator that locks each tenant and reads its history must send, and"
+                f" nothing more (two queries per tenant), takes {secs(least)}:"
+                f" {med['real:drizzle'] / least:.1f}× faster than drizzle-multitenant.")
 
     stats = load_json(TENANTS / "stats.json", {})
     lines = [
@@ -315,6 +321,14 @@ def drift_diag_lines() -> list[str]:
                       f" ({p4 / f4:.2f}×): the server's work for 1,000 tenants' DDL and commits bounds every tool,"
                       f" so 5× faster than drizzle-multitenant would need drizzle-multitenant at or above"
                       f" {secs(5 * f4)} even if Plover added nothing to the floor."]
+        least = by.get("psql least protocol: 4 session(s)")
+        if p4 and least:
+            lines += [f"- `psql least protocol` is what any runner that takes each tenant's lock and reads its"
+                      f" history before migrating must send at least, with nothing else: per tenant one query"
+                      f" setting the search_path, taking the advisory lock and reading the history rows, and one"
+                      f" with the transaction (the DDL and the history row) and the unlock. It takes"
+                      f" {secs(least)}; Plover takes {p4 / least:.2f}× that (it also discovers the tenants, reads"
+                      f" every history in bulk first, lints the files, and resets each session)."]
         lines.append("")
     calls = strace_calls(diag / "drift.strace.txt")
     if calls:
