@@ -1538,6 +1538,44 @@ async fn an_out_of_order_file_is_refused_without_waiting_for_the_lock() {
     );
 }
 
+/// A file the preflight refuses stops a fleet run only where it is still pending: applied
+/// everywhere, it does not keep the fleet from newer files; pending in one new tenant, it
+/// refuses the whole run, naming the file, before anything changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_the_preflight_refuses_blocks_the_fleet_only_where_it_is_pending() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let unsafe_index = (
+        "002_index.sql",
+        "CREATE INDEX items_name_idx ON items (name);\n",
+    );
+    let dir = project(NO_LINT, &[ITEMS[0], unsafe_index]);
+    let ids = ids("f", 3);
+    migrated_fleet(&dir, &db, &ids, &[]).await;
+    dir.write("plover.toml", "");
+    dir.write(
+        &format!("{DIR}/003_tags.sql"),
+        "CREATE TABLE tags (id integer);\n",
+    );
+
+    let mut conn = db.connect().await;
+    conn.execute_script("CREATE SCHEMA tenant_f03")
+        .await
+        .unwrap();
+    let before = fleet_snapshot(conn.as_mut()).await;
+    let out = tenants(&dir, &db, &["migrate", "--all"]);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("002_index.sql"), "{out:?}");
+    assert_eq!(fleet_snapshot(conn.as_mut()).await, before);
+
+    conn.execute_script("DROP SCHEMA tenant_f03").await.unwrap();
+    let out = tenants(&dir, &db, &["--json", "migrate", "--all"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let expected: BTreeMap<String, Vec<i64>> = ids.iter().map(|id| (id.clone(), vec![3])).collect();
+    assert_eq!(applied(&done(&out)), expected);
+}
+
 /// `tenants sync --json ARGS`: per tenant, the versions reconciled (or to reconcile).
 fn sync(dir: &Fixture, db: &TestDb, args: &[&str]) -> BTreeMap<String, Vec<i64>> {
     let mut all = vec!["--json", "sync"];

@@ -232,6 +232,19 @@ pub trait Driver: Send {
     /// Tries once to take the migration lock; never waits.
     async fn try_lock(&mut self, lock: &LockRequest) -> Result<LockAttempt, DriverError>;
 
+    /// [`try_lock`](Driver::try_lock), then `sql` whether the lock was taken or not, in one
+    /// round trip where the backend can: a runner that reads its history under the lock
+    /// learns both at once. The query's own failure comes back beside the attempt.
+    async fn try_lock_and_query(
+        &mut self,
+        lock: &LockRequest,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<(LockAttempt, Result<Vec<Row>, DriverError>), DriverError> {
+        let attempt = self.try_lock(lock).await?;
+        Ok((attempt, self.query(sql, params).await))
+    }
+
     /// Releases a lock taken with [`try_lock`](Driver::try_lock).
     async fn unlock(&mut self, lock: &LockRequest) -> Result<(), DriverError>;
 

@@ -127,6 +127,63 @@ impl PostgresDriver {
         std::mem::take(&mut self.reset_owed).then(|| Reset::of(self))
     }
 
+    /// Runs `queries` in one round trip, behind the owed session reset if any, and returns
+    /// each one's rows or error. A failed reset fails the whole call.
+    async fn queries(
+        &mut self,
+        queries: &[(&str, &[Value])],
+    ) -> Result<Vec<Result<Vec<Row>, DriverError>>, DriverError> {
+        let mut statements = Vec::with_capacity(queries.len());
+        for (sql, _) in queries {
+            statements.push(self.prepared(sql).await?);
+        }
+        let params: Vec<Vec<Param<'_>>> = queries.iter().map(|(_, v)| params(v)).collect();
+        let reset = self.take_reset();
+        let reset_params = reset.as_ref().map(Reset::params).unwrap_or_default();
+        let mut requests = Vec::new();
+        if let Some(reset) = &reset {
+            reset.push(&mut requests, &reset_params);
+        }
+        let owed = requests.len();
+        for (((sql, _), statement), params) in queries.iter().zip(&statements).zip(&params) {
+            requests.push(match statement {
+                Some(statement) => Request::Prepared(statement, params),
+                None => Request::Unprepared(sql, params),
+            });
+        }
+        let mut results = pipeline(&self.client, requests).await.into_iter();
+        for result in results.by_ref().take(owed) {
+            result.map_err(|e| from_postgres(&e, None))?;
+        }
+        Ok(results
+            .zip(queries)
+            .map(|(result, (sql, _))| {
+                let rows = result.map_err(|e| from_postgres(&e, Some(sql)))?;
+                rows.iter()
+                    .map(|row| (0..row.len()).map(|i| column(row, i)).collect())
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// What the lock query's `rows` say: the lock is ours (under `label`), or who holds it.
+    async fn lock_attempt(
+        &mut self,
+        request: &LockRequest,
+        label: String,
+        rows: &[Row],
+    ) -> Result<LockAttempt, DriverError> {
+        if rows
+            .first()
+            .and_then(|r| r.first())
+            .is_some_and(|v| *v != Value::Null)
+        {
+            self.lock_label = Some(label);
+            return Ok(LockAttempt::Acquired);
+        }
+        Ok(LockAttempt::Held(self.lock_holder(request).await?))
+    }
+
     /// Sends the owed session reset, if any, on its own.
     async fn settle(&mut self) -> Result<(), DriverError> {
         let Some(reset) = self.take_reset() else {
@@ -276,27 +333,8 @@ impl Driver for PostgresDriver {
     }
 
     async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Vec<Row>, DriverError> {
-        let statement = self.prepared(sql).await?;
-        let params = params(values);
-        let reset = self.take_reset();
-        let reset_params = reset.as_ref().map(Reset::params).unwrap_or_default();
-        let mut requests = Vec::new();
-        if let Some(reset) = &reset {
-            reset.push(&mut requests, &reset_params);
-        }
-        requests.push(match &statement {
-            Some(statement) => Request::Prepared(statement, &params),
-            None => Request::Unprepared(sql, &params),
-        });
-        let mut results = pipeline(&self.client, requests).await;
-        let rows = results.pop().expect("the query was sent");
-        for result in results {
-            result.map_err(|e| from_postgres(&e, None))?;
-        }
-        let rows = rows.map_err(|e| from_postgres(&e, Some(sql)))?;
-        rows.iter()
-            .map(|row| (0..row.len()).map(|i| column(row, i)).collect())
-            .collect()
+        let mut results = self.queries(&[(sql, values)]).await?;
+        results.pop().expect("one query sent")
     }
 
     async fn try_lock(&mut self, request: &LockRequest) -> Result<LockAttempt, DriverError> {
@@ -307,15 +345,24 @@ impl Driver for PostgresDriver {
                 &[Value::Int(request.key), Value::Text(label.clone())],
             )
             .await?;
-        if rows
-            .first()
-            .and_then(|r| r.first())
-            .is_some_and(|v| *v != Value::Null)
-        {
-            self.lock_label = Some(label);
-            return Ok(LockAttempt::Acquired);
-        }
-        Ok(LockAttempt::Held(self.lock_holder(request).await?))
+        self.lock_attempt(request, label, &rows).await
+    }
+
+    /// The lock's query and `sql` are pipelined, behind the session reset when one is owed.
+    async fn try_lock_and_query(
+        &mut self,
+        request: &LockRequest,
+        sql: &str,
+        values: &[Value],
+    ) -> Result<(LockAttempt, Result<Vec<Row>, DriverError>), DriverError> {
+        let label = lock::label(&request.claimant);
+        let lock_values = [Value::Int(request.key), Value::Text(label.clone())];
+        let mut results = self
+            .queries(&[(lock::TRY_LOCK, &lock_values), (sql, values)])
+            .await?;
+        let rows = results.pop().expect("two queries sent");
+        let locked = results.pop().expect("two queries sent")?;
+        Ok((self.lock_attempt(request, label, &locked).await?, rows))
     }
 
     async fn unlock(&mut self, request: &LockRequest) -> Result<(), DriverError> {

@@ -1,7 +1,9 @@
 //! The history table: where it lives, creating it, reading and writing its rows.
 
 use plover_core::sql::{QualifiedName, quote_ident};
-use plover_core::{AppliedMigration, AppliedState, Dialect, Driver, Step, Value, Version};
+use plover_core::{
+    AppliedMigration, AppliedState, Dialect, Driver, DriverError, Row, Step, Value, Version,
+};
 
 use super::Options;
 use crate::Error;
@@ -162,13 +164,33 @@ impl History {
     /// Every row, in version order, of the table [`History::exists`] just found.
     pub async fn rows(&self, db: &mut dyn Driver) -> Result<Vec<AppliedMigration>, Error> {
         let rows = db
-            .query(
-                &self.sql(&format!("SELECT {COLUMNS} FROM {{table}} ORDER BY version")),
-                &[],
-            )
+            .query(&self.rows_query(), &[])
             .await
             .map_err(self.failed("reading"))?;
         rows.iter().map(|row| self.parse(row)).collect()
+    }
+
+    /// The query [`History::rows`] runs.
+    pub fn rows_query(&self) -> String {
+        self.sql(&format!("SELECT {COLUMNS} FROM {{table}} ORDER BY version"))
+    }
+
+    /// What a [`History::rows_query`] sent blind gave: the rows, or `None` when it failed
+    /// because the table is not there yet.
+    pub async fn rows_read(
+        &self,
+        db: &mut dyn Driver,
+        read: Result<Vec<Row>, DriverError>,
+    ) -> Result<Option<Vec<AppliedMigration>>, Error> {
+        match read {
+            Ok(rows) => rows
+                .iter()
+                .map(|row| self.parse(row))
+                .collect::<Result<_, _>>()
+                .map(Some),
+            Err(_) if !self.exists(db).await? => Ok(None),
+            Err(e) => Err(self.failed("reading")(e)),
+        }
     }
 
     /// The script stored for `version`.

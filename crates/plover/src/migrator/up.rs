@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use plover_core::plan;
 use plover_core::status::status;
-use plover_core::{Driver, Event, LockRequest, Version};
+use plover_core::{AppliedMigration, Driver, Event, LockAttempt, LockRequest, Version};
 
 use super::history::History;
 use super::planning::{plan_up_from, planned_step, prepare_up, with_applied};
@@ -13,12 +13,13 @@ use super::{Done, Migrator, Plan, RunReport, lock, preflight};
 use crate::{Error, Observer};
 
 /// What the caller of an `up` under the lock already knows about the database.
-#[derive(Clone, Copy, PartialEq, Eq)]
 enum Known {
     /// Nothing: the history table is looked for.
     Nothing,
     /// That the history table exists (it holds rows).
     HistoryExists,
+    /// The history's rows, read under the lock (`None`: no history table yet).
+    Read(Option<Vec<AppliedMigration>>),
 }
 
 impl Migrator {
@@ -30,7 +31,18 @@ impl Migrator {
         target: Option<Version>,
     ) -> Result<Vec<Version>, Error> {
         let applied = history.list(db).await?;
-        let entries = status(&self.migrations, &applied);
+        self.checked_plan_of(db, history, &applied, target).await
+    }
+
+    /// [`Migrator::checked_plan`] from history rows already read.
+    async fn checked_plan_of(
+        &self,
+        db: &mut dyn Driver,
+        history: &History,
+        applied: &[AppliedMigration],
+        target: Option<Version>,
+    ) -> Result<Vec<Version>, Error> {
+        let entries = status(&self.migrations, applied);
         let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
         prepare_up(db, &planned)?;
         let lints = self.lint(db, &planned)?;
@@ -135,6 +147,48 @@ impl Migrator {
             .await
     }
 
+    /// [`Migrator::up`] for one tenant of a fleet whose files passed
+    /// [`Migrator::preflight`]: the first try for the lock and the history read go in one
+    /// round trip. With the lock, the rows read are the plan's. Without it (another runner
+    /// has it) they are `up`'s lock-free look: a refusal, or nothing to do, ends the run
+    /// there; else it waits for the lock and reads the history again.
+    pub async fn up_fleet(
+        &self,
+        db: &mut dyn Driver,
+        target: Option<Version>,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport, Error> {
+        let history = History::locate(db, &self.options).await?;
+        let request = lock::request(&history.table, &self.options);
+        let (attempt, read) = db
+            .try_lock_and_query(&request, &history.rows_query(), &[])
+            .await
+            .map_err(Error::database("taking the migration lock"))?;
+        if attempt == LockAttempt::Acquired {
+            observer.on_event(&Event::LockAcquired { waited_ms: 0 });
+            let result = match history.rows_read(db, read).await {
+                Ok(rows) => {
+                    let known = Known::Read(rows);
+                    self.up_locked(db, &history, known, &request, target, observer)
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            return lock::release(db, &request, result).await;
+        }
+        let applied = history.rows_read(db, read).await?.unwrap_or_default();
+        if self
+            .checked_plan_of(db, &history, &applied, target)
+            .await?
+            .is_empty()
+        {
+            observer.on_event(&Event::Planned { count: 0 });
+            return Ok(RunReport::default());
+        }
+        self.up_under_lock(db, &history, Known::Nothing, target, observer)
+            .await
+    }
+
     async fn up_under_lock(
         &self,
         db: &mut dyn Driver,
@@ -160,11 +214,10 @@ impl Migrator {
         target: Option<Version>,
         observer: &mut dyn Observer,
     ) -> Result<RunReport, Error> {
-        let exists = known == Known::HistoryExists || history.exists(db).await?;
-        let applied = if exists {
-            history.rows(db).await?
-        } else {
-            Vec::new()
+        let (exists, applied) = match known {
+            Known::Nothing if !history.exists(db).await? => (false, Vec::new()),
+            Known::Nothing | Known::HistoryExists => (true, history.rows(db).await?),
+            Known::Read(rows) => (rows.is_some(), rows.unwrap_or_default()),
         };
         let entries = status(&self.migrations, &applied);
         let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;

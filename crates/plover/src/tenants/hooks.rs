@@ -9,7 +9,8 @@ use super::{Tenant, TenantResult};
 /// `after_tenant`. Every event the tenant's migrator reports also arrives at `on_event`.
 /// Different tenants' calls interleave; implementations must be cheap and thread-safe.
 pub trait FleetHooks: Send + Sync {
-    /// The run has chosen its tenants: `total` of them, `with_work` needing a worker.
+    /// The run has chosen its tenants: `total` of them, `with_work` needing a worker (all of
+    /// them when the run reads no status first: each worker then finds out for itself).
     fn selected(&self, _total: usize, _with_work: usize) {}
 
     /// A worker is starting on `tenant`.

@@ -132,9 +132,12 @@ impl FleetReport {
 impl Fleet {
     /// Brings every selected tenant up to date (or to `options.target`).
     ///
-    /// The histories are read first, in a few queries; only tenants with something to do
-    /// get a worker. Each tenant is migrated under its own lock, so a second fleet run at
-    /// the same time waits per tenant and finds the work done.
+    /// When every file up to the target passes the preflight, each tenant's worker tries
+    /// its lock and reads its history in one round trip. Otherwise the histories are read
+    /// first, in a few queries: the run is refused if a file that fails the preflight is
+    /// pending anywhere, and only tenants with something to do get a worker. Each tenant is
+    /// migrated under its own lock, so a second fleet run at the same time waits per tenant
+    /// and finds the work done.
     pub async fn migrate(
         &self,
         selection: &Selection,
@@ -144,16 +147,29 @@ impl Fleet {
         let started = Instant::now();
         let mut db = self.connect().await?;
         let tenants = self.select(db.as_mut(), selection).await?;
+        let mode = Mode::of(options);
+        if let Mode::Apply(target) = mode
+            && self.files_pass_preflight(db.as_ref(), target)
+        {
+            drop(db);
+            hooks.selected(tenants.len(), tenants.len());
+            let job = self.job(hooks, mode, Start::AtTheLock);
+            let (done, canary_failed) = self.run_with_canary(job, tenants, options).await;
+            return Ok(FleetReport {
+                canary_failed,
+                ..FleetReport::from_results(done, started)
+            });
+        }
         let concurrency = options.concurrency.unwrap_or(self.settings.concurrency);
         let statuses = self
             .read_statuses(db.as_mut(), &tenants, concurrency)
             .await?;
-        if !options.dry_run && !options.mark_applied {
+        if let Mode::Apply(target) = mode {
             let pending = statuses
                 .iter()
                 .flat_map(|s| &s.pending_versions)
                 .map(|v| Version(*v))
-                .filter(|v| options.target.is_none_or(|t| *v <= t))
+                .filter(|v| target.is_none_or(|t| *v <= t))
                 .collect();
             self.migrator
                 .preflight(db.as_ref(), &pending)
@@ -182,12 +198,7 @@ impl Fleet {
                 results.push(Some(result));
             }
         }
-        let job = Arc::new(MigrateJob {
-            fleet: self.clone(),
-            hooks,
-            mode: Mode::of(options),
-            behind,
-        });
+        let job = self.job(hooks, mode, Start::FromStatus(behind));
         let (done, canary_failed) = self.run_with_canary(job, work, options).await;
         let mut done = done.into_iter();
         let tenants = results
@@ -198,6 +209,27 @@ impl Fleet {
             dry_run: options.dry_run,
             canary_failed,
             ..FleetReport::from_results(tenants, started)
+        })
+    }
+
+    /// Whether every tenant migration up to `target` passes the preflight: then no tenant's
+    /// pending files need to be known before migrating it.
+    fn files_pass_preflight(&self, db: &dyn Driver, target: Option<Version>) -> bool {
+        let versions = self
+            .migrations()
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| target.is_none_or(|t| *v <= t))
+            .collect();
+        self.migrator.preflight(db, &versions).is_ok()
+    }
+
+    fn job(&self, hooks: Arc<dyn FleetHooks>, mode: Mode, start: Start) -> Arc<MigrateJob> {
+        Arc::new(MigrateJob {
+            fleet: self.clone(),
+            hooks,
+            mode,
+            start,
         })
     }
 
@@ -271,8 +303,18 @@ struct MigrateJob {
     fleet: Fleet,
     hooks: Arc<dyn FleetHooks>,
     mode: Mode,
-    /// The schemas of the tenants with migrations to apply (see [`has_migrations_to_apply`]).
-    behind: HashSet<String>,
+    start: Start,
+}
+
+/// How each tenant's `up` begins.
+enum Start {
+    /// Every file passed the preflight: with the first try for the lock and the history
+    /// read in one round trip ([`crate::Migrator::up_fleet`]).
+    AtTheLock,
+    /// The statuses were read first: the tenants with these schemas (see
+    /// [`has_migrations_to_apply`]) go straight to their lock, the rest take `up`'s
+    /// lock-free look.
+    FromStatus(HashSet<String>),
 }
 
 #[async_trait]
@@ -324,8 +366,7 @@ impl MigrateJob {
             .collect()
     }
 
-    /// `up` in `tenant`: straight to the lock when the bulk status read showed migrations to
-    /// apply (the fleet ran the preflight on them already).
+    /// `up` in `tenant`, begun as [`Start`] says.
     async fn up(
         &self,
         migrator: &crate::Migrator,
@@ -334,10 +375,12 @@ impl MigrateJob {
         target: Option<Version>,
         observer: &mut TenantObserver<'_>,
     ) -> Result<crate::migrator::RunReport, crate::Error> {
-        if self.behind.contains(&tenant.schema) {
-            migrator.up_pending(db, target, observer).await
-        } else {
-            migrator.up(db, target, observer).await
+        match &self.start {
+            Start::AtTheLock => migrator.up_fleet(db, target, observer).await,
+            Start::FromStatus(behind) if behind.contains(&tenant.schema) => {
+                migrator.up_pending(db, target, observer).await
+            }
+            Start::FromStatus(_) => migrator.up(db, target, observer).await,
         }
     }
 
