@@ -248,6 +248,14 @@ pub trait Driver: Send {
     /// Releases a lock taken with [`try_lock`](Driver::try_lock).
     async fn unlock(&mut self, lock: &LockRequest) -> Result<(), DriverError>;
 
+    /// Releases `lock` as [`unlock`](Driver::unlock) does, or a little later: with the next
+    /// request on this connection, or when it closes, whichever comes first. For a caller
+    /// that moves on at once (a fleet's worker to its next tenant), one round trip fewer.
+    /// Backends without that saving release it now.
+    async fn unlock_soon(&mut self, lock: &LockRequest) -> Result<(), DriverError> {
+        self.unlock(lock).await
+    }
+
     /// Returns the session to a clean state: settings, role and search path as at connection
     /// time, with the lock still held. Backends without session settings need nothing.
     async fn reset_session(&mut self) -> Result<(), DriverError> {

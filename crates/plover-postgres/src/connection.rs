@@ -34,6 +34,9 @@ pub struct PostgresDriver {
     /// A session reset asked for and not sent yet: it goes in front of the next request, in
     /// the same round trip (see [`Driver::reset_session_into`]).
     reset_owed: bool,
+    /// The key of a lock given back with [`Driver::unlock_soon`] and not released yet: its
+    /// release goes first in the next request.
+    unlock_owed: Option<i64>,
 }
 
 /// Asks the server its version and, from PostgreSQL 14, to notice a vanished client within
@@ -84,6 +87,7 @@ pub async fn connect(url: &str) -> Result<PostgresDriver, DriverError> {
         server_version,
         schema: None,
         reset_owed: false,
+        unlock_owed: None,
     })
 }
 
@@ -121,14 +125,17 @@ impl PostgresDriver {
 }
 
 impl PostgresDriver {
-    /// The session reset owed, if any, now taken: its statements go in front of the next
-    /// request.
-    fn take_reset(&mut self) -> Option<Reset> {
-        std::mem::take(&mut self.reset_owed).then(|| Reset::of(self))
+    /// What the next request must be preceded by, now taken: an owed unlock, then an owed
+    /// session reset.
+    fn take_owed(&mut self) -> Owed {
+        Owed {
+            unlock: self.unlock_owed.take().map(Value::Int),
+            reset: std::mem::take(&mut self.reset_owed).then(|| Reset::of(self)),
+        }
     }
 
-    /// Runs `queries` in one round trip, behind the owed session reset if any, and returns
-    /// each one's rows or error. A failed reset fails the whole call.
+    /// Runs `queries` in one round trip, behind what is owed (an unlock, a session reset), and
+    /// returns each one's rows or error. A failure of what was owed fails the whole call.
     async fn queries(
         &mut self,
         queries: &[(&str, &[Value])],
@@ -138,12 +145,10 @@ impl PostgresDriver {
             statements.push(self.prepared(sql).await?);
         }
         let params: Vec<Vec<Param<'_>>> = queries.iter().map(|(_, v)| params(v)).collect();
-        let reset = self.take_reset();
-        let reset_params = reset.as_ref().map(Reset::params).unwrap_or_default();
+        let owed = self.take_owed();
+        let owed_params = owed.params();
         let mut requests = Vec::new();
-        if let Some(reset) = &reset {
-            reset.push(&mut requests, &reset_params);
-        }
+        owed.push(&mut requests, &owed_params);
         let owed = requests.len();
         for (((sql, _), statement), params) in queries.iter().zip(&statements).zip(&params) {
             requests.push(match statement {
@@ -184,18 +189,49 @@ impl PostgresDriver {
         Ok(LockAttempt::Held(self.lock_holder(request).await?))
     }
 
-    /// Sends the owed session reset, if any, on its own.
+    /// Sends what is owed (an unlock, a session reset), if anything, on its own.
     async fn settle(&mut self) -> Result<(), DriverError> {
-        let Some(reset) = self.take_reset() else {
-            return Ok(());
-        };
-        let params = reset.params();
+        let owed = self.take_owed();
+        let params = owed.params();
         let mut requests = Vec::new();
-        reset.push(&mut requests, &params);
+        owed.push(&mut requests, &params);
+        if requests.is_empty() {
+            return Ok(());
+        }
         for result in pipeline(&self.client, requests).await {
             result.map_err(|e| from_postgres(&e, None))?;
         }
         Ok(())
+    }
+}
+
+/// What goes in front of the next request: the release of a lock given back with
+/// [`Driver::unlock_soon`], then a session reset.
+struct Owed {
+    /// The key of the lock to release.
+    unlock: Option<Value>,
+    reset: Option<Reset>,
+}
+
+impl Owed {
+    fn params(&self) -> Vec<Param<'_>> {
+        let reset = self.reset.iter().flat_map(|r| &r.settings).map(|(_, v)| v);
+        self.unlock.iter().chain(reset).map(Param).collect()
+    }
+
+    /// Appends the requests owed; `params` are [`Owed::params`].
+    fn push<'a>(&'a self, requests: &mut Vec<Request<'a>>, params: &'a [Param<'a>]) {
+        let mut params = params.iter();
+        if self.unlock.is_some() {
+            let key = params.next().expect("the unlock's key");
+            requests.push(Request::Unprepared(lock::UNLOCK, slice::from_ref(key)));
+        }
+        if let Some(reset) = &self.reset {
+            requests.push(Request::Simple(&reset.script));
+            for ((sql, _), param) in reset.settings.iter().zip(params) {
+                requests.push(Request::Unprepared(sql, slice::from_ref(param)));
+            }
+        }
     }
 }
 
@@ -220,21 +256,6 @@ impl Reset {
         .filter_map(|(sql, value)| Some((sql, Value::Text(value?))))
         .collect();
         Reset { script, settings }
-    }
-
-    fn params(&self) -> Vec<Param<'_>> {
-        self.settings
-            .iter()
-            .map(|(_, value)| Param(value))
-            .collect()
-    }
-
-    /// Appends the reset's requests; `params` are [`Reset::params`].
-    fn push<'a>(&'a self, requests: &mut Vec<Request<'a>>, params: &'a [Param<'a>]) {
-        requests.push(Request::Simple(&self.script));
-        for ((sql, _), param) in self.settings.iter().zip(params) {
-            requests.push(Request::Unprepared(sql, slice::from_ref(param)));
-        }
     }
 }
 
@@ -370,6 +391,13 @@ impl Driver for PostgresDriver {
         self.query(lock::UNLOCK, &[Value::Int(request.key)])
             .await
             .map(drop)
+    }
+
+    /// The release goes first in the next request (or the server's end of the session).
+    async fn unlock_soon(&mut self, request: &LockRequest) -> Result<(), DriverError> {
+        self.lock_label = None;
+        self.unlock_owed = Some(request.key);
+        Ok(())
     }
 
     /// Back to the session the connection began with: the authenticated user, default

@@ -128,6 +128,42 @@ mod postgres_only {
         rows.first().and_then(|r| r[0].as_str().map(str::to_owned))
     }
 
+    /// A lock given back with `unlock_soon` is released by the connection's next request, or
+    /// when the connection closes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lock_given_back_soon_is_released_by_the_next_request_or_the_close() {
+        use plover::core::LockAttempt;
+        let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await else {
+            return;
+        };
+        let table = plover::core::sql::QualifiedName::new("public", "soon");
+        let request = plover::migrator::lock_request(&table, &plover::Options::default());
+        let (mut first, mut second) = (db.connect().await, db.connect().await);
+        assert_eq!(
+            first.try_lock(&request).await.unwrap(),
+            LockAttempt::Acquired
+        );
+        first.unlock_soon(&request).await.unwrap();
+        let attempt = second.try_lock(&request).await.unwrap();
+        assert!(matches!(attempt, LockAttempt::Held(_)), "{attempt:?}");
+        first.query("SELECT 1", &[]).await.unwrap();
+        assert_eq!(
+            second.try_lock(&request).await.unwrap(),
+            LockAttempt::Acquired
+        );
+
+        second.unlock_soon(&request).await.unwrap();
+        drop(second);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while first.try_lock(&request).await.unwrap() != LockAttempt::Acquired {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still held after the close"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// The reset of `reset_session_into` is sent with the next request; a transaction and a
     /// script run after it, in the new schema.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -79,6 +79,24 @@ pub async fn release<T>(
     result: Result<T, Error>,
 ) -> Result<T, Error> {
     let unlocked = db.unlock(request).await;
+    released(unlocked, result)
+}
+
+/// [`release`] with the lock given back with the connection's next request (see
+/// [`Driver::unlock_soon`]).
+pub async fn release_soon<T>(
+    db: &mut dyn Driver,
+    request: &LockRequest,
+    result: Result<T, Error>,
+) -> Result<T, Error> {
+    let unlocked = db.unlock_soon(request).await;
+    released(unlocked, result)
+}
+
+fn released<T>(
+    unlocked: Result<(), plover_core::DriverError>,
+    result: Result<T, Error>,
+) -> Result<T, Error> {
     let value = result?;
     unlocked.map_err(Error::database("releasing the migration lock"))?;
     Ok(value)

@@ -149,9 +149,11 @@ impl Migrator {
 
     /// [`Migrator::up`] for one tenant of a fleet whose files passed
     /// [`Migrator::preflight`]: the first try for the lock and the history read go in one
-    /// round trip. With the lock, the rows read are the plan's. Without it (another runner
-    /// has it) they are `up`'s lock-free look: a refusal, or nothing to do, ends the run
-    /// there; else it waits for the lock and reads the history again.
+    /// round trip. With the lock, the rows read are the plan's, and the lock is given back
+    /// with the connection's next request or when it closes ([`Driver::unlock_soon`]: the
+    /// worker moves on to its next tenant at once). Without it (another runner has it) the
+    /// rows are `up`'s lock-free look: a refusal, or nothing to do, ends the run there; else
+    /// it waits for the lock and reads the history again.
     pub async fn up_fleet(
         &self,
         db: &mut dyn Driver,
@@ -174,7 +176,7 @@ impl Migrator {
                 }
                 Err(e) => Err(e),
             };
-            return lock::release(db, &request, result).await;
+            return lock::release_soon(db, &request, result).await;
         }
         let applied = history.rows_read(db, read).await?.unwrap_or_default();
         if self
