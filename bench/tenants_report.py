@@ -327,8 +327,8 @@ def drift_diag_lines() -> list[str]:
                       f" history before migrating must send at least, with nothing else: per tenant one query"
                       f" setting the search_path, taking the advisory lock and reading the history rows, and one"
                       f" with the transaction (the DDL and the history row) and the unlock. It takes"
-                      f" {secs(least)}; Plover takes {p4 / least:.2f}× that (it also discovers the tenants, reads"
-                      f" every history in bulk first, lints the files, and resets each session)."]
+                      f" {secs(least)}; Plover takes {p4 / least:.2f}× that (it also discovers the tenants, lints"
+                      f" the files, resets each tenant's session, and labels the lock with its holder)."]
         lines.append("")
     calls = strace_calls(diag / "drift.strace.txt")
     if calls:
