@@ -176,7 +176,8 @@ impl History {
     }
 
     /// What a [`History::rows_query`] sent blind gave: the rows, or `None` when it failed
-    /// because the table is not there yet.
+    /// because the table is not there yet. A table there by now (another runner created it
+    /// since) is read again, and that read's error, if any, is the one reported.
     pub async fn rows_read(
         &self,
         db: &mut dyn Driver,
@@ -189,7 +190,7 @@ impl History {
                 .collect::<Result<_, _>>()
                 .map(Some),
             Err(_) if !self.exists(db).await? => Ok(None),
-            Err(e) => Err(self.failed("reading")(e)),
+            Err(_) => self.rows(db).await.map(Some),
         }
     }
 
