@@ -1370,6 +1370,25 @@ fn all_in(ids: &[String], state: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// `tenants --json migrate --all --lock-timeout TIMEOUT` while another connection holds
+/// tenant `id`'s migration lock.
+async fn migrate_all_while_locked(dir: &Fixture, db: &TestDb, id: &str, timeout: &str) -> Outcome {
+    let table = plover::core::sql::QualifiedName::new(schema(id), "plover_migrations");
+    let request = plover::migrator::lock_request(&table, &plover::Options::default());
+    let mut holder = db.connect().await;
+    assert_eq!(
+        holder.try_lock(&request).await.unwrap(),
+        plover::core::LockAttempt::Acquired
+    );
+    let out = tenants(
+        dir,
+        db,
+        &["--json", "migrate", "--all", "--lock-timeout", timeout],
+    );
+    holder.unlock(&request).await.unwrap();
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_tells_ok_behind_modified_and_ahead() {
     let Some(db) = database(Backend::Postgres).await else {
@@ -1409,19 +1428,7 @@ async fn status_tells_ok_behind_modified_and_ahead() {
     // tenant whose lock another runner holds (the refusal comes before the lock).
     let mut conn = db.connect().await;
     let before = fleet_snapshot(conn.as_mut()).await;
-    let table = plover::core::sql::QualifiedName::new(schema(&ids[0]), "plover_migrations");
-    let request = plover::migrator::lock_request(&table, &plover::Options::default());
-    let mut holder = db.connect().await;
-    assert_eq!(
-        holder.try_lock(&request).await.unwrap(),
-        plover::core::LockAttempt::Acquired
-    );
-    let out = tenants(
-        &dir,
-        &db,
-        &["--json", "migrate", "--all", "--lock-timeout", "300ms"],
-    );
-    holder.unlock(&request).await.unwrap();
+    let out = migrate_all_while_locked(&dir, &db, &ids[0], "300ms").await;
     assert_eq!(out.code, 4, "{out:?}");
     let report = done(&out);
     assert_eq!(counts(&report), [3, 0, 3, 0]);
@@ -1511,19 +1518,7 @@ async fn an_out_of_order_file_is_refused_without_waiting_for_the_lock() {
         "CREATE TABLE y (id integer);\n",
     );
 
-    let table = plover::core::sql::QualifiedName::new(schema(&ids[0]), "plover_migrations");
-    let request = plover::migrator::lock_request(&table, &plover::Options::default());
-    let mut holder = db.connect().await;
-    assert_eq!(
-        holder.try_lock(&request).await.unwrap(),
-        plover::core::LockAttempt::Acquired
-    );
-    let out = tenants(
-        &dir,
-        &db,
-        &["--json", "migrate", "--all", "--lock-timeout", "5s"],
-    );
-    holder.unlock(&request).await.unwrap();
+    let out = migrate_all_while_locked(&dir, &db, &ids[0], "5s").await;
     assert_eq!(out.code, 4, "{out:?}");
     let report = done(&out);
     assert_eq!(counts(&report), [2, 0, 2, 0]);

@@ -23,19 +23,9 @@ enum Known {
 }
 
 impl Migrator {
-    /// The plan of `up` after its preflight: what a real run would do, or why it refuses.
+    /// The plan of `up` after its preflight, from the history rows `applied`: what a real
+    /// run would do, or why it refuses.
     async fn checked_plan(
-        &self,
-        db: &mut dyn Driver,
-        history: &History,
-        target: Option<Version>,
-    ) -> Result<Vec<Version>, Error> {
-        let applied = history.list(db).await?;
-        self.checked_plan_of(db, history, &applied, target).await
-    }
-
-    /// [`Migrator::checked_plan`] from history rows already read.
-    async fn checked_plan_of(
         &self,
         db: &mut dyn Driver,
         history: &History,
@@ -121,13 +111,31 @@ impl Migrator {
         observer: &mut dyn Observer,
     ) -> Result<RunReport, Error> {
         let history = History::locate(db, &self.options).await?;
-        // Planned first without the lock: a refusal, or a run with nothing to do, then takes no
-        // lock and changes nothing. With work to do, the plan is made again under the lock.
-        if self.checked_plan(db, &history, target).await?.is_empty() {
+        let applied = history.list(db).await?;
+        self.up_after_look(db, &history, &applied, target, observer)
+            .await
+    }
+
+    /// `up` from the history rows `applied`, read without the lock: a refusal, or a run with
+    /// nothing to do, then takes no lock and changes nothing. With work to do, the plan is
+    /// made again under the lock.
+    async fn up_after_look(
+        &self,
+        db: &mut dyn Driver,
+        history: &History,
+        applied: &[AppliedMigration],
+        target: Option<Version>,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport, Error> {
+        if self
+            .checked_plan(db, history, applied, target)
+            .await?
+            .is_empty()
+        {
             observer.on_event(&Event::Planned { count: 0 });
             return Ok(RunReport::default());
         }
-        self.up_under_lock(db, &history, Known::Nothing, target, observer)
+        self.up_under_lock(db, history, Known::Nothing, target, observer)
             .await
     }
 
@@ -179,15 +187,7 @@ impl Migrator {
             return lock::release_soon(db, &request, result).await;
         }
         let applied = history.rows_read(db, read).await?.unwrap_or_default();
-        if self
-            .checked_plan_of(db, &history, &applied, target)
-            .await?
-            .is_empty()
-        {
-            observer.on_event(&Event::Planned { count: 0 });
-            return Ok(RunReport::default());
-        }
-        self.up_under_lock(db, &history, Known::Nothing, target, observer)
+        self.up_after_look(db, &history, &applied, target, observer)
             .await
     }
 
