@@ -122,9 +122,7 @@ impl PostgresDriver {
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(Some(statement))
     }
-}
 
-impl PostgresDriver {
     /// What the next request must be preceded by, now taken: an owed unlock, then an owed
     /// session reset.
     fn take_owed(&mut self) -> Owed {

@@ -4,7 +4,9 @@ use std::time::Instant;
 
 use plover_core::plan;
 use plover_core::status::status;
-use plover_core::{AppliedMigration, Driver, Event, LockAttempt, LockRequest, Version};
+use plover_core::{
+    AppliedMigration, Driver, DriverError, Event, LockAttempt, LockRequest, Row, Version,
+};
 
 use super::history::History;
 use super::planning::{plan_up_from, planned_step, prepare_up, with_applied};
@@ -18,8 +20,8 @@ enum Known {
     Nothing,
     /// That the history table exists (it holds rows).
     HistoryExists,
-    /// The history's rows, read under the lock (`None`: no history table yet).
-    Read(Option<Vec<AppliedMigration>>),
+    /// What the history read sent with the lock gave (see [`History::rows_read`]).
+    Read(Result<Vec<Row>, DriverError>),
 }
 
 impl Migrator {
@@ -176,14 +178,10 @@ impl Migrator {
             .map_err(Error::database("taking the migration lock"))?;
         if attempt == LockAttempt::Acquired {
             observer.on_event(&Event::LockAcquired { waited_ms: 0 });
-            let result = match history.rows_read(db, read).await {
-                Ok(rows) => {
-                    let known = Known::Read(rows);
-                    self.up_locked(db, &history, known, &request, target, observer)
-                        .await
-                }
-                Err(e) => Err(e),
-            };
+            let known = Known::Read(read);
+            let result = self
+                .up_locked(db, &history, known, &request, target, observer)
+                .await;
             return lock::release_soon(db, &request, result).await;
         }
         let applied = history.rows_read(db, read).await?.unwrap_or_default();
@@ -219,7 +217,10 @@ impl Migrator {
         let (exists, applied) = match known {
             Known::Nothing if !history.exists(db).await? => (false, Vec::new()),
             Known::Nothing | Known::HistoryExists => (true, history.rows(db).await?),
-            Known::Read(rows) => (rows.is_some(), rows.unwrap_or_default()),
+            Known::Read(read) => match history.rows_read(db, read).await? {
+                Some(rows) => (true, rows),
+                None => (false, Vec::new()),
+            },
         };
         let entries = status(&self.migrations, &applied);
         let planned = plan_up_from(db, history, &entries, self.up_policy(target)).await?;
