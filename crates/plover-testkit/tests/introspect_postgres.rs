@@ -466,6 +466,88 @@ async fn postgres_15_features_are_read() {
     assert_ne!(one, two);
 }
 
+/// Index keys in every form `pg_get_indexdef` decorates, or leaves bare: a plain column
+/// with its type's default operator class is read without printing the definition, and
+/// must read exactly as the definition prints it.
+const INDEX_KEYS_DDL: &str = r#"
+CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
+CREATE TABLE k (
+    a integer, b text, v varchar(20), d positive, tags text[], tsv tsvector,
+    "Mixed Case" integer, "select" integer, c text COLLATE "C", dropped integer,
+    span int4range
+);
+ALTER TABLE k DROP COLUMN dropped;
+ALTER TABLE k ADD COLUMN late integer;
+CREATE INDEX k_plain ON k (a);
+CREATE INDEX k_two ON k (b, a);
+CREATE INDEX k_desc ON k (a DESC, b NULLS FIRST);
+CREATE INDEX k_collate ON k (b COLLATE "C");
+CREATE INDEX k_own_collation ON k (c COLLATE "C");
+CREATE INDEX k_pattern ON k (b text_pattern_ops);
+CREATE INDEX k_named_default ON k (a int4_ops);
+CREATE INDEX k_varchar ON k (v);
+CREATE INDEX k_domain ON k (d);
+CREATE INDEX k_quoted ON k ("Mixed Case", "select");
+CREATE INDEX k_expression ON k (lower(b), a);
+CREATE INDEX k_partial ON k (late) WHERE a > 0;
+CREATE INDEX k_include ON k (a) INCLUDE (b, "select");
+CREATE INDEX k_gin ON k USING gin (tags);
+CREATE INDEX k_hash ON k USING hash (b);
+CREATE INDEX k_brin ON k USING brin (a);
+CREATE INDEX k_gist ON k USING gist (span);
+CREATE INDEX k_gist_options ON k USING gist (tsv tsvector_ops (siglen = 100));
+ALTER TABLE k ADD CONSTRAINT k_unique UNIQUE (late, "Mixed Case");
+ALTER TABLE k ADD CONSTRAINT k_check CHECK (a <> late);
+ALTER TABLE k ADD CONSTRAINT k_constant CHECK (true);
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_keys_read_as_postgresql_prints_them() {
+    let Some((_db, mut conn)) = database().await else {
+        return;
+    };
+    apply_in(conn.as_mut(), "keys", INDEX_KEYS_DDL).await;
+    let catalog = introspect(conn.as_mut(), &Scope::schema("keys")).await;
+    let table = &catalog.schemas["keys"].tables["k"];
+    let keys = |name: &str| -> Vec<&str> {
+        let index = table
+            .indexes
+            .get(name)
+            .unwrap_or_else(|| panic!("index {name}"));
+        index.keys.iter().map(String::as_str).collect()
+    };
+    assert_eq!(keys("k_plain"), ["a"]);
+    assert_eq!(keys("k_two"), ["b", "a"]);
+    assert_eq!(keys("k_desc"), ["a DESC", "b NULLS FIRST"]);
+    assert_eq!(keys("k_collate"), ["b COLLATE \"C\""]);
+    assert_eq!(keys("k_own_collation"), ["c"]);
+    assert_eq!(keys("k_pattern"), ["b text_pattern_ops"]);
+    assert_eq!(keys("k_named_default"), ["a"]);
+    assert_eq!(keys("k_varchar"), ["v"]);
+    assert_eq!(keys("k_domain"), ["d"]);
+    assert_eq!(keys("k_quoted"), ["\"Mixed Case\"", "\"select\""]);
+    assert_eq!(keys("k_expression"), ["lower(b)", "a"]);
+    assert_eq!(keys("k_partial"), ["late"]);
+    assert_eq!(keys("k_include"), ["a"]);
+    assert_eq!(table.indexes["k_include"].include, ["b", "\"select\""]);
+    assert_eq!(keys("k_gin"), ["tags"]);
+    assert_eq!(keys("k_hash"), ["b"]);
+    assert_eq!(keys("k_brin"), ["a"]);
+    assert_eq!(keys("k_gist"), ["span"]);
+    assert_eq!(keys("k_gist_options"), ["tsv tsvector_ops (siglen='100')"]);
+    // Constraints name their columns by number; a dropped column shifts nothing.
+    let columns = |name: &str| -> Vec<&str> {
+        let constraint = table
+            .constraints
+            .get(name)
+            .unwrap_or_else(|| panic!("constraint {name}"));
+        constraint.columns.iter().map(String::as_str).collect()
+    };
+    assert_eq!(columns("k_unique"), ["late", "Mixed Case"]);
+    assert_eq!(columns("k_check"), ["a", "late"]);
+    assert!(columns("k_constant").is_empty());
+}
+
 /// A tenant's schema: foreign keys, a view over tables, a trigger calling a function,
 /// defaults from sequences, checks, policies and an enum, all named unqualified.
 const TENANT_DDL: &str = r#"

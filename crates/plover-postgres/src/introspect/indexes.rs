@@ -18,21 +18,52 @@ use super::reader::{Cells, Reader, table_mut, view_mut};
 /// expression's own collation is not stored). `INCLUDE` columns have none of those, so
 /// they are read one by one.
 ///
+/// Printing a definition costs the server a search of every operator class of the index's
+/// method per key (to tell whether the key's is the default), which makes it most of the
+/// cost of reading a fleet's indexes. Most keys are a plain column with its type's default
+/// operator class, collation and ordering, which `pg_get_indexdef` prints as the quoted
+/// column name alone: when every key of an index is one (`simple`, whose conditions are
+/// those under which `pg_get_indexdef` adds nothing to the name: no expression, the
+/// column's own collation, no ordering options, the default operator class of the column's
+/// type itself rather than of a domain's base type, no operator class options), the keys
+/// are those names and the definition is not printed. (`indclass`, `indcollation` and
+/// `indoption` hold one entry per key column; `indkey` has the `INCLUDE` columns after them.)
+///
 /// `NULLS_NOT_DISTINCT` is replaced by [`indexes_sql`] (PostgreSQL 15 added the column).
 const INDEXES_SQL: &str = r#"
 SELECT t.relnamespace::int8, t.relname::text, t.relkind = 'm', x.relname::text, am.amname::text,
-       pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),
+       CASE WHEN simple.keys IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid, 0, true) END,
        i.indnkeyatts,
        (SELECT pg_catalog.json_agg(pg_catalog.pg_get_indexdef(i.indexrelid, s.k, true) ORDER BY s.k)
         FROM pg_catalog.generate_series(i.indnkeyatts + 1, i.indnatts) AS s(k))::text,
        i.indisunique,
        NULLS_NOT_DISTINCT,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid, true),
-       i.indisvalid
-FROM pg_catalog.pg_index i
+       i.indisvalid,
+       simple.keys::text
+FROM pg_catalog.pg_class t
+JOIN pg_catalog.pg_index i ON i.indrelid = t.oid
 JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid
-JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
 JOIN pg_catalog.pg_am am ON am.oid = x.relam
+LEFT JOIN LATERAL (
+  SELECT CASE WHEN pg_catalog.bool_and(COALESCE(
+                k.attnum > 0
+                AND k.coll IN (0, a.attcollation)
+                AND k.opt = 0
+                AND (SELECT oc.opcdefault AND oc.opcintype = a.atttypid
+                     FROM pg_catalog.pg_opclass oc WHERE oc.oid = k.opclass)
+                AND (SELECT ty.typtype <> 'd' FROM pg_catalog.pg_type ty WHERE ty.oid = a.atttypid)
+                AND (SELECT ia.attoptions IS NULL FROM pg_catalog.pg_attribute ia
+                     WHERE ia.attrelid = i.indexrelid AND ia.attnum = k.n), false))
+         THEN pg_catalog.json_agg(pg_catalog.quote_ident(a.attname) ORDER BY k.n) END AS keys
+  FROM ROWS FROM (pg_catalog.unnest(i.indkey::pg_catalog.int2[]),
+                  pg_catalog.unnest(i.indclass::pg_catalog.oid[]),
+                  pg_catalog.unnest(i.indcollation::pg_catalog.oid[]),
+                  pg_catalog.unnest(i.indoption::pg_catalog.int2[]))
+         WITH ORDINALITY AS k(attnum, opclass, coll, opt, n)
+  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+  WHERE k.n <= i.indnkeyatts
+) simple ON true
 WHERE t.relkind IN ('r', 'p', 'm')
   AND t.relnamespace = ANY (pg_catalog.string_to_array($1, ',')::oid[])
   AND NOT EXISTS (
@@ -75,15 +106,17 @@ pub(super) async fn add_indexes(
 }
 
 fn index(cells: &Cells<'_>) -> Result<Index, DriverError> {
-    let definition = cells.text(5)?;
-    let keys = keys(&definition)
-        .filter(|keys| i64::try_from(keys.len()).ok() == cells.int(6).ok())
-        .ok_or_else(|| {
-            DriverError::new(
-                ErrorKind::Query,
-                format!("introspection: cannot read the keys of `{definition}`"),
-            )
-        })?;
+    let keys = match cells.opt_text(5) {
+        None => cells.json(12)?,
+        Some(definition) => keys(&definition)
+            .filter(|keys| i64::try_from(keys.len()).ok() == cells.int(6).ok())
+            .ok_or_else(|| {
+                DriverError::new(
+                    ErrorKind::Query,
+                    format!("introspection: cannot read the keys of `{definition}`"),
+                )
+            })?,
+    };
     Ok(Index {
         method: cells.text(4)?,
         keys,

@@ -1,7 +1,7 @@
 //! Running the family queries over the schemas in scope, reading their cells, and finding
 //! where in the catalog each row belongs.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use plover_core::schema::{Catalog, Schema, Table, View};
 use plover_core::{Driver, DriverError, ErrorKind, Row, Value};
@@ -19,6 +19,10 @@ pub(super) struct Reader<'a> {
     db: &'a mut PostgresDriver,
     namespaces: Value,
     names: HashMap<i64, String>,
+    /// The names of the columns read, by table oid and column number: constraints list
+    /// their columns by number, and naming them here spares the server a catalog lookup
+    /// per column of every constraint.
+    columns: HashMap<i64, BTreeMap<i64, String>>,
 }
 
 impl<'a> Reader<'a> {
@@ -29,7 +33,30 @@ impl<'a> Reader<'a> {
             db,
             namespaces: Value::Text(list.join(",")),
             names: namespaces.iter().cloned().collect(),
+            columns: HashMap::new(),
         }
+    }
+
+    /// Remembers that column `number` of the table with oid `table` is called `name`.
+    pub(super) fn note_column(&mut self, table: i64, number: i64, name: &str) {
+        self.columns
+            .entry(table)
+            .or_default()
+            .insert(number, name.to_owned());
+    }
+
+    /// The names of the columns `numbers` (a PostgreSQL `int2[]` printed as text, such as
+    /// `{2,1}`) of the table with oid `table`, in that order; none when one of them was not
+    /// read.
+    pub(super) fn column_names(&self, table: i64, numbers: &str) -> Option<Vec<String>> {
+        let columns = self.columns.get(&table)?;
+        let list = numbers.strip_prefix('{')?.strip_suffix('}')?;
+        if list.is_empty() {
+            return Some(Vec::new());
+        }
+        list.split(',')
+            .map(|n| columns.get(&n.parse().ok()?).cloned())
+            .collect()
     }
 
     /// The server version, as `server_version_num`.

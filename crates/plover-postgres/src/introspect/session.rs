@@ -14,8 +14,15 @@ use crate::PostgresDriver;
 /// One snapshot for every query, so the families agree with each other.
 const BEGIN_SQL: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
-/// SQL: sets the search path for this transaction only.
-const SET_SEARCH_PATH_SQL: &str = "SELECT set_config('search_path', $1, true)";
+/// SQL: sets the search path, and plans fit for reading the catalogs, for this transaction
+/// only. The catalogs of a busy database are in memory, where reaching a row through an index
+/// costs about what reading it in a scan does; at the default costs the planner prefers to
+/// scan and hash a whole catalog (pg_class, pg_constraint, pg_depend) for every query, which
+/// a fleet of tenant schemas makes large. Parallel workers only add start-up cost to
+/// queries this short, and take cores the other readers of a fleet are using.
+const SETTINGS_SQL: &str = "SELECT set_config('search_path', $1, true), \
+     set_config('random_page_cost', '1.1', true), \
+     set_config('max_parallel_workers_per_gather', '0', true)";
 
 /// The oldest server whose catalogs the queries read: generated columns
 /// (`pg_attribute.attgenerated`) arrived in PostgreSQL 12.
@@ -53,7 +60,7 @@ fn search_path(scope: &Scope) -> String {
 }
 
 async fn read_catalog(db: &mut PostgresDriver, scope: &Scope) -> Result<Catalog, DriverError> {
-    db.query(SET_SEARCH_PATH_SQL, &[Value::Text(search_path(scope))])
+    db.query(SETTINGS_SQL, &[Value::Text(search_path(scope))])
         .await?;
     let mut catalog = Catalog::default();
     schemas::add_extensions(db, &mut catalog).await?;

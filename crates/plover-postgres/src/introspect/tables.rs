@@ -43,7 +43,8 @@ SELECT c.relnamespace::int8, c.relname::text, a.attname::text,
            ELSE pg_catalog.quote_ident(con.nspname) || '.' || pg_catalog.quote_ident(co.collname)
          END
        END,
-       dsc.description
+       dsc.description,
+       a.attrelid::int8, a.attnum::int8
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -101,6 +102,7 @@ pub(super) async fn add_columns(
     for row in reader.rows(COLUMNS_SQL).await? {
         let cells = Cells(&row);
         let column = column(&cells)?;
+        reader.note_column(cells.int(10)?, cells.int(11)?, &column.name);
         if let Some(table) = table_mut(catalog, &cells.text(0)?, &cells.text(1)?) {
             table.columns.push(column);
         }
