@@ -1535,7 +1535,8 @@ async fn an_out_of_order_file_is_refused_without_waiting_for_the_lock() {
 
 /// A file the preflight refuses stops a fleet run only where it is still pending: applied
 /// everywhere, it does not keep the fleet from newer files; pending in one new tenant, it
-/// refuses the whole run, naming the file, before anything changes.
+/// refuses the whole run, naming the file, before anything changes; and `create` refuses
+/// a tenant that would run it without making its schema.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_the_preflight_refuses_blocks_the_fleet_only_where_it_is_pending() {
     let Some(db) = database(Backend::Postgres).await else {
@@ -1565,6 +1566,12 @@ async fn a_file_the_preflight_refuses_blocks_the_fleet_only_where_it_is_pending(
     assert_eq!(fleet_snapshot(conn.as_mut()).await, before);
 
     conn.execute_script("DROP SCHEMA tenant_f03").await.unwrap();
+    // A new tenant would have every file pending: `create` refuses before making the schema.
+    let out = tenants(&dir, &db, &["create", "f04"]);
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(out.stderr.contains("002_index.sql"), "{out:?}");
+    assert!(!schemas(conn.as_mut()).await.contains(&schema("f04")));
+
     let out = tenants(&dir, &db, &["--json", "migrate", "--all"]);
     assert_eq!(out.code, 0, "{out:?}");
     let expected: BTreeMap<String, Vec<i64>> = ids.iter().map(|id| (id.clone(), vec![3])).collect();

@@ -56,9 +56,10 @@ impl Fleet {
     }
 
     /// Creates tenant `id`: its schema, every tenant migration, then the seed file if given.
-    /// Refuses a tenant whose schema exists already. When a migration fails, the schema is
-    /// left as the failure left it (each migration rolled back as usual) and the error
-    /// says so; `migrate --tenant ID` finishes it after a fix.
+    /// Refuses, creating nothing, a tenant whose schema exists already and migrations that
+    /// fail the preflight (as `migrate` would refuse them). When a migration fails, the
+    /// schema is left as the failure left it (each migration rolled back as usual) and the
+    /// error says so; `migrate --tenant ID` finishes it after a fix.
     pub async fn create(
         &self,
         id: &str,
@@ -81,6 +82,10 @@ impl Fleet {
                 schema: tenant.schema,
             });
         }
+        let every_version = self.migrations().iter().map(|m| m.version).collect();
+        self.migrator
+            .preflight(db.as_ref(), &every_version)
+            .map_err(|e| TenantError::Migrations(Box::new(e)))?;
         db.execute_script(&format!("CREATE SCHEMA {}", quote_ident(&tenant.schema)))
             .await
             .map_err(TenantError::database(format!(
