@@ -1096,7 +1096,7 @@ async fn invalid_tenant_ids_are_refused_naming_the_id_and_change_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn drop_needs_force_and_create_refuses_an_existing_tenant() {
+async fn drop_needs_force_create_refuses_an_existing_tenant_and_migrate_a_missing_one() {
     let Some(db) = database(Backend::Postgres).await else {
         return;
     };
@@ -1134,6 +1134,20 @@ async fn drop_needs_force_and_create_refuses_an_existing_tenant() {
     let out = tenants(&dir, &db, &["drop", "acme", "--force"]);
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("has no schema"), "{}", out.stderr);
+
+    // A tenant named by mistake is not created by migrating it.
+    let out = tenants(&dir, &db, &["migrate", "--tenant", "acme"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("has no schema") && out.stderr.contains("tenants create acme"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !schemas(conn.as_mut())
+            .await
+            .contains(&"tenant_acme".to_owned())
+    );
 }
 
 #[test]

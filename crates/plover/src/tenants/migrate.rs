@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::hooks::TenantObserver;
 use super::pool::{TenantJob, fan_out};
 use super::status::{TenantState, TenantStatus};
-use super::{Fleet, FleetHooks, OnError, Selection, Tenant, TenantError, adopt};
+use super::{Discovery, Fleet, FleetHooks, OnError, Selection, Tenant, TenantError, adopt};
 use crate::migrator::Done;
 
 /// How a fleet run behaves; `None`s take the `[tenants]` settings.
@@ -130,7 +130,8 @@ impl FleetReport {
 }
 
 impl Fleet {
-    /// Brings every selected tenant up to date (or to `options.target`).
+    /// Brings every selected tenant up to date (or to `options.target`). With tenants found
+    /// by their schemas, a tenant named in `selection` must have its schema already.
     ///
     /// When every file up to the target passes the preflight, each tenant's worker tries
     /// its lock and reads its history in one round trip. Otherwise the histories are read
@@ -147,6 +148,11 @@ impl Fleet {
         let started = Instant::now();
         let mut db = self.connect().await?;
         let tenants = self.select(db.as_mut(), selection).await?;
+        if matches!(selection, Selection::Only(_))
+            && matches!(self.settings.discovery, Discovery::Schemas)
+        {
+            self.require_schemas(db.as_mut(), &tenants).await?;
+        }
         let mode = Mode::of(options);
         if let Mode::Apply(target) = mode
             && self.files_pass_preflight(db.as_ref(), target)

@@ -192,6 +192,26 @@ async fn read_lane(
     read
 }
 
+impl Fleet {
+    /// Refuses the first of `tenants` that has no schema. With tenants found by their
+    /// schemas, a tenant named on the command line without one is a typo or a tenant not
+    /// created yet: migrating it would create it (`tenants create` is the way to).
+    pub(super) async fn require_schemas(
+        &self,
+        db: &mut dyn Driver,
+        tenants: &[Tenant],
+    ) -> Result<(), TenantError> {
+        let present = presence(db, tenants, &self.settings.history_table).await?;
+        match tenants.iter().find(|t| !present.contains_key(&t.schema)) {
+            Some(tenant) => Err(TenantError::NoSuchTenant {
+                id: tenant.id.clone(),
+                schema: tenant.schema.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
 async fn presence(
     db: &mut dyn Driver,
     tenants: &[Tenant],
