@@ -50,12 +50,9 @@ impl<'a> Reader<'a> {
     /// read.
     pub(super) fn column_names(&self, table: i64, numbers: &str) -> Option<Vec<String>> {
         let columns = self.columns.get(&table)?;
-        let list = numbers.strip_prefix('{')?.strip_suffix('}')?;
-        if list.is_empty() {
-            return Some(Vec::new());
-        }
-        list.split(',')
-            .map(|n| columns.get(&n.parse().ok()?).cloned())
+        column_numbers(numbers)?
+            .iter()
+            .map(|n| columns.get(n).cloned())
             .collect()
     }
 
@@ -127,6 +124,16 @@ impl Cells<'_> {
     }
 }
 
+/// The numbers of a PostgreSQL `int2[]` printed as text (`{2,1}`); none when it does not
+/// read that way.
+fn column_numbers(text: &str) -> Option<Vec<i64>> {
+    let list = text.strip_prefix('{')?.strip_suffix('}')?;
+    if list.is_empty() {
+        return Some(Vec::new());
+    }
+    list.split(',').map(|n| n.parse().ok()).collect()
+}
+
 fn unexpected(i: usize, what: &str) -> DriverError {
     DriverError::new(
         ErrorKind::Query,
@@ -156,4 +163,23 @@ pub(super) fn view_mut<'c>(
     view: &str,
 ) -> Option<&'c mut View> {
     schema_mut(catalog, schema)?.views.get_mut(view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(text: &str, expect: Option<&[i64]>) {
+        assert_eq!(column_numbers(text).as_deref(), expect);
+    }
+
+    #[test]
+    fn column_numbers_are_read_in_order() {
+        check("{1}", Some(&[1]));
+        check("{3,1,2}", Some(&[3, 1, 2]));
+        check("{}", Some(&[]));
+        check("{1,x}", None);
+        check("1,2", None);
+    }
 }
