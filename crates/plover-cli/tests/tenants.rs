@@ -857,6 +857,32 @@ const DRIFT_KINDS: &[(&str, &str, &str, &str)] = &[
         "items_name_idx",
     ),
     (
+        "index ordering",
+        "altered",
+        "DROP INDEX {s}.items_name_idx; CREATE INDEX items_name_idx ON {s}.items (name DESC)",
+        "items_name_idx",
+    ),
+    (
+        "index operator class",
+        "altered",
+        "DROP INDEX {s}.items_name_idx; \
+         CREATE INDEX items_name_idx ON {s}.items (name text_pattern_ops)",
+        "items_name_idx",
+    ),
+    (
+        "index collation",
+        "altered",
+        "DROP INDEX {s}.items_name_idx; \
+         CREATE INDEX items_name_idx ON {s}.items (name COLLATE \"C\")",
+        "items_name_idx",
+    ),
+    (
+        "index column",
+        "altered",
+        "DROP INDEX {s}.items_name_idx; CREATE INDEX items_name_idx ON {s}.items (note)",
+        "items_name_idx",
+    ),
+    (
         "unique constraint",
         "added",
         "ALTER TABLE {s}.items ADD CONSTRAINT items_note_key UNIQUE (note)",
