@@ -265,6 +265,7 @@ mod sqlite {
 
 mod tls;
 
+mod fleet_hooks;
 mod introspect_postgres;
 mod introspect_sqlite;
 mod tenant_pools;

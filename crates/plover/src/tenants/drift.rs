@@ -5,13 +5,15 @@
 //! reference) compare by content, whatever their schemas are called.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use plover_core::schema::{Catalog, Change, Schema, Scope, diff};
 use plover_core::sql::quote_ident;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::{Fleet, Selection, Tenant, TenantError};
+use super::{Fleet, FleetHooks, Selection, Tenant, TenantError};
 use crate::observer::Silent;
 use crate::schema::scratch::{ScratchServer, with_scratch};
 use crate::schema::{SchemaError, introspect};
@@ -54,11 +56,12 @@ pub struct DriftReport {
 impl Fleet {
     /// Compares every selected tenant with tenant `reference`, or, without one, with what
     /// the tenant migrations produce (replayed into a scratch database that is always
-    /// removed).
+    /// removed). `hooks` hear how many schemas have been read ([`FleetHooks::schemas_read`]).
     pub async fn drift(
         &self,
         selection: &Selection,
         reference: Option<&str>,
+        hooks: Arc<dyn FleetHooks>,
     ) -> Result<DriftReport, TenantError> {
         let mut db = self.connect().await?;
         let tenants = self.select(db.as_mut(), selection).await?;
@@ -70,7 +73,7 @@ impl Fleet {
             schemas.push(r.schema.clone());
         }
         drop(db);
-        let mut catalog = self.introspect_fleet(schemas).await?;
+        let mut catalog = self.introspect_fleet(schemas, hooks).await?;
         let expected = match &reference_tenant {
             Some(r) => {
                 let schema = catalog.schemas.get(&r.schema).cloned().ok_or_else(|| {
@@ -112,7 +115,13 @@ impl Fleet {
     /// of the transaction), spread over `concurrency` connections at once since those
     /// functions cost server time per object. Each pass has a fixed cost too, so parts are
     /// as large as the lock budget allows.
-    async fn introspect_fleet(&self, schemas: Vec<String>) -> Result<Catalog, TenantError> {
+    async fn introspect_fleet(
+        &self,
+        schemas: Vec<String>,
+        hooks: Arc<dyn FleetHooks>,
+    ) -> Result<Catalog, TenantError> {
+        let total = schemas.len();
+        let read = Arc::new(AtomicUsize::new(0));
         let chunks: Vec<Vec<String>> = schemas
             .chunks(SCHEMAS_PER_READ)
             .map(<[_]>::to_vec)
@@ -127,16 +136,19 @@ impl Fleet {
                 .step_by(workers)
                 .cloned()
                 .collect();
+            let (hooks, read) = (Arc::clone(&hooks), Arc::clone(&read));
             readers.spawn(async move {
                 let mut db = fleet.connect().await?;
                 let mut parts = Vec::with_capacity(mine.len());
                 for schemas in mine {
+                    let count = schemas.len();
                     let scope = Scope {
                         schemas,
                         qualified: true,
                         ..Scope::default()
                     };
                     parts.push(introspect(db.as_mut(), &scope).await?);
+                    hooks.schemas_read(read.fetch_add(count, Ordering::SeqCst) + count, total);
                 }
                 Ok::<_, TenantError>(parts)
             });

@@ -27,6 +27,10 @@ pub trait FleetHooks: Send + Sync {
 
     /// Any event of the tenant's migrator (lock waits, statements, ...).
     fn on_event(&self, _tenant: &Tenant, _event: &Event) {}
+
+    /// `drift` has read `read` of the `total` schemas it compares (called after each
+    /// catalog pass, from the pass's task).
+    fn schemas_read(&self, _read: usize, _total: usize) {}
 }
 
 /// Hooks that do nothing.

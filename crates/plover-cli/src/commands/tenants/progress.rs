@@ -33,10 +33,12 @@ impl FleetProgress {
 
     /// Starts the bar for `count` tenants (on a terminal only).
     pub fn start(&self, count: usize) {
-        if !self.output.interactive || count < 2 {
-            return;
-        }
-        *self.bar.lock().expect("bar lock") = Some(crate::progress::bar(count, " tenants"));
+        *self.bar.lock().expect("bar lock") = self.new_bar(count, " tenants");
+    }
+
+    /// A bar for `count` things called `unit`, on a terminal.
+    fn new_bar(&self, count: usize, unit: &str) -> Option<ProgressBar> {
+        (self.output.interactive && count >= 2).then(|| crate::progress::bar(count, unit))
     }
 
     /// Clears the bar.
@@ -96,6 +98,17 @@ impl FleetProgress {
 impl FleetHooks for FleetProgress {
     fn selected(&self, total: usize, _with_work: usize) {
         self.start(total);
+    }
+
+    fn schemas_read(&self, read: usize, total: usize) {
+        let mut bar = self.bar.lock().expect("bar lock");
+        if bar.is_none() {
+            *bar = self.new_bar(total, " schemas read");
+        }
+        // Passes end in any order; the count only goes up.
+        if let Some(bar) = bar.as_ref().filter(|b| b.position() < read as u64) {
+            bar.set_position(read as u64);
+        }
     }
 
     fn after_tenant(&self, result: &TenantResult) {

@@ -172,10 +172,13 @@ pub async fn drift(
     output: &Output,
 ) -> Result<Exit, Failure> {
     let selection = selection(&args.select, false)?;
+    let progress = FleetProgress::new(output, "compared");
     let report = fleet
-        .drift(&selection, args.reference.as_deref())
+        .drift(&selection, args.reference.as_deref(), progress.clone())
         .await
-        .map_err(tenant_failure)?;
+        .map_err(tenant_failure);
+    progress.finish();
+    let report = report?;
     output.json(&done(&report));
     if output.mode() == Mode::Human {
         let mut text = String::new();
