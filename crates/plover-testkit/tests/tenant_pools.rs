@@ -250,10 +250,11 @@ async fn many_tenants_at_once_stay_within_max_pools() {
         done.unwrap();
     }
     let metrics = pools.metrics();
-    assert_eq!(
-        (metrics.pools, metrics.misses, metrics.evictions.lru),
-        (3, 12, 9)
-    );
+    // A pool evicted by another task between a tenant's lookup and its checkout is made
+    // again (`get` looks up once more): one more miss and one more eviction each time.
+    assert_eq!(metrics.pools, 3, "{metrics:?}");
+    assert!(metrics.misses >= 12, "{metrics:?}");
+    assert_eq!(metrics.evictions.lru, metrics.misses - 3, "{metrics:?}");
     assert_invariants(&pools);
     // Connections checked out when their pool was evicted close once they are returned.
     wait_for_connections_at_most(&mut admin, 3).await;
