@@ -82,10 +82,7 @@ impl Fleet {
                 schema: tenant.schema,
             });
         }
-        let every_version = self.migrations().iter().map(|m| m.version).collect();
-        self.migrator
-            .preflight(db.as_ref(), &every_version)
-            .map_err(|e| TenantError::Migrations(Box::new(e)))?;
+        self.preflight_up_to(db.as_ref(), None)?;
         db.execute_script(&format!("CREATE SCHEMA {}", quote_ident(&tenant.schema)))
             .await
             .map_err(TenantError::database(format!(

@@ -221,13 +221,25 @@ impl Fleet {
     /// Whether every tenant migration up to `target` passes the preflight: then no tenant's
     /// pending files need to be known before migrating it.
     fn files_pass_preflight(&self, db: &dyn Driver, target: Option<Version>) -> bool {
+        self.preflight_up_to(db, target).is_ok()
+    }
+
+    /// The preflight of every tenant migration up to `target` (all when `None`): what a
+    /// tenant with nothing applied would be refused.
+    pub(super) fn preflight_up_to(
+        &self,
+        db: &dyn Driver,
+        target: Option<Version>,
+    ) -> Result<(), TenantError> {
         let versions = self
             .migrations()
             .iter()
             .map(|m| m.version)
             .filter(|v| target.is_none_or(|t| *v <= t))
             .collect();
-        self.migrator.preflight(db, &versions).is_ok()
+        self.migrator
+            .preflight(db, &versions)
+            .map_err(|e| TenantError::Migrations(Box::new(e)))
     }
 
     fn job(&self, hooks: Arc<dyn FleetHooks>, mode: Mode, start: Start) -> Arc<MigrateJob> {
