@@ -18,6 +18,8 @@
 #                        (hyperfine --prepare, untimed); and psql in 4 sessions sending a
 #                        migrator's least protocol: per tenant the lock and the history read in
 #                        one query, the transaction with its history row and the unlock in another
+#   catalog-scans.json   tenants_catalog_scans.py: each statement of the real migration alone in
+#                        psql (rolled back), its time and the catalogs it reads by heap scan
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -164,6 +166,9 @@ hyperfine -N --style basic --runs 2 --prepare "$undo" --export-json "$DIAG/real.
 # Leave the fleet as the real runs left it: migrated by Plover.
 run_words() { (set -f && eval "$1"); }
 run_words "$undo" >/dev/null 2>&1
+log "tenants diagnosis: the real migration's statements alone, and the catalogs they read whole"
+python3 "$BENCH_DIR/tenants_catalog_scans.py" "$DB" "$TENANTS" "$DIAG/catalog-scans.json" >>"$LOGS/tenants.log" 2>&1 ||
+    warn "the catalog-scan check failed; see ${LOGS#"$REPO_DIR"/}/tenants.log"
 "$PLOVER" --config "$TEN_IN/plover-real.toml" tenants migrate --all --json >/dev/null 2>&1 || true
 
 log "tenants diagnosis done: ${DIAG#"$REPO_DIR"/}/"

@@ -329,6 +329,7 @@ def drift_diag_lines() -> list[str]:
                       f" with the transaction (the DDL and the history row) and the unlock. It takes"
                       f" {secs(least)}; Plover takes {p4 / least:.2f}× that (it also discovers the tenants, lints"
                       f" the files, resets each tenant's session, and labels the lock with its holder)."]
+        lines += catalog_scan_lines(diag / "catalog-scans.json")
         lines.append("")
     calls = strace_calls(diag / "drift.strace.txt")
     if calls:
@@ -346,6 +347,27 @@ def drift_diag_lines() -> list[str]:
     if own:
         lines.append("- In the plover process: " + "; ".join(f"`{rest}` {pct:.1f}%" for pct, rest in own[:8]) + ".")
     return lines + [""]
+
+
+def catalog_scan_lines(path) -> list[str]:
+    """Why the floor is where it is: the real migration's statements alone, and the catalogs
+    PostgreSQL reads whole for each (tenants_catalog_scans.py)."""
+    scans = load_json(path, None)
+    if not scans:
+        return []
+
+    def read(st: dict) -> str:
+        whole = [f"{name} ({int(v['rows_per_run']):,} rows)" if v["rows_per_run"] >= 1 else name
+                 for name, v in sorted(st["heap_scans"].items()) if v["scans_per_run"] >= 0.5]
+        return "reads " + ", ".join(whole) + " by heap scan" if whole else "reads no catalog whole"
+
+    parts = [f"`{st['sql']}` {st['median_ms']:.2f} ms and {read(st)}" for st in scans["statements"]
+             if st.get("median_ms") is not None]
+    return [f"- Each statement alone in psql, in {scans['tenants_sampled']} tenants, each in a transaction"
+            f" rolled back (`bench/tenants_catalog_scans.py`; median time, and the system catalogs read"
+            f" whole per statement, from `pg_stat_sys_tables`): " + "; ".join(parts) + "."
+            f" The column's default is what makes PostgreSQL read all of pg_index for every tenant; the"
+            f" fixture has {scans['pg_index_rows']:,} indexes, so every tool pays it 1,000 times."]
 
 
 def diag_lines(data: dict) -> list[str]:
