@@ -223,4 +223,20 @@ mod tests {
             "{error}"
         );
     }
+
+    #[test]
+    fn the_config_template_parses_with_every_key_uncommented() {
+        let parse = |text: &str| toml::from_str::<crate::config::ConfigFile>(text);
+        parse(CONFIG_TEMPLATE).expect("the template as written");
+        let uncommented: String = CONFIG_TEMPLATE
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest) if rest.contains(" = ") && !rest.starts_with(' ') => rest,
+                _ => line,
+            })
+            .flat_map(|line| [line, "\n"])
+            .collect();
+        assert!(uncommented.contains("\nschema_template = "));
+        parse(&uncommented).expect("every key the template names is a real key");
+    }
 }

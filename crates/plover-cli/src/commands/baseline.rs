@@ -7,6 +7,7 @@ use crate::args::{BaselineArgs, Global};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
 use crate::progress::Progress;
+use crate::render::count;
 
 pub async fn run(
     global: &Global,
@@ -23,8 +24,8 @@ pub async fn run(
     };
     let report = result.map_err(engine_failure)?;
     output.line(format!(
-        "recorded {} migration(s) up to version {} as applied, without running them",
-        report.recorded.len(),
+        "recorded {} up to version {} as applied, without running them",
+        count(report.recorded.len(), "migration"),
         args.version
     ));
     output.json(&json!({ "event": "done", "recorded": report.recorded }));

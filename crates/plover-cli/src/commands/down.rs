@@ -11,6 +11,7 @@ use crate::args::{DownArgs, Global};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
 use crate::progress::{Progress, millis};
+use crate::render::count;
 
 pub async fn run(global: &Global, args: &DownArgs, output: &mut Output) -> Result<Exit, Failure> {
     let target = match (args.to, args.steps) {
@@ -46,7 +47,11 @@ pub async fn run(global: &Global, args: &DownArgs, output: &mut Output) -> Resul
     let total_ms = started.elapsed().as_secs_f64() * 1000.0;
     match report.migrations.len() {
         0 => output.line("nothing to revert"),
-        n => output.line(format!("reverted {n} migration(s) in {}", millis(total_ms))),
+        n => output.line(format!(
+            "reverted {} in {}",
+            count(n, "migration"),
+            millis(total_ms)
+        )),
     }
     output.json(&json!({ "event": "done", "reverted": report.migrations, "elapsed_ms": total_ms }));
     Ok(Exit::Success)

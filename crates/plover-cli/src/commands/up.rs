@@ -11,6 +11,7 @@ use crate::args::{Global, UpArgs};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
 use crate::progress::{Progress, millis};
+use crate::render::count;
 
 pub async fn run(global: &Global, args: &UpArgs, output: &mut Output) -> Result<Exit, Failure> {
     // Planned on a read-only connection first: a dry run, a refusal or nothing to do then
@@ -36,7 +37,10 @@ pub async fn run(global: &Global, args: &UpArgs, output: &mut Output) -> Result<
     }
     if plan.steps.is_empty() {
         let known = session.migrator.migrations().len();
-        output.line(format!("nothing to apply; {known} migration(s) known"));
+        output.line(format!(
+            "nothing to apply; {} known",
+            count(known, "migration")
+        ));
         output.json(&json!({ "event": "done", "applied": [], "elapsed_ms": 0.0 }));
         return Ok(Exit::Success);
     }
@@ -53,10 +57,14 @@ pub async fn run(global: &Global, args: &UpArgs, output: &mut Output) -> Result<
     let total_ms = started.elapsed().as_secs_f64() * 1000.0;
     match report.migrations.len() {
         0 => output.line(format!(
-            "nothing to apply; {} migration(s) known",
-            session.migrator.migrations().len()
+            "nothing to apply; {} known",
+            count(session.migrator.migrations().len(), "migration")
         )),
-        n => output.line(format!("applied {n} migration(s) in {}", millis(total_ms))),
+        n => output.line(format!(
+            "applied {} in {}",
+            count(n, "migration"),
+            millis(total_ms)
+        )),
     }
     output.json(&json!({ "event": "done", "applied": report.migrations, "elapsed_ms": total_ms }));
     Ok(Exit::Success)
@@ -107,8 +115,8 @@ pub fn print_plan(plan: &Plan, verb: &str, output: &Output) {
         return;
     }
     output.line(format!(
-        "would {verb} {} migration(s) (dry run; nothing was changed):",
-        plan.steps.len()
+        "would {verb} {} (dry run; nothing was changed):",
+        count(plan.steps.len(), "migration")
     ));
     for step in &plan.steps {
         let how = match step.transaction {

@@ -14,10 +14,10 @@ pub async fn run(global: &Global, output: &mut Output) -> Result<Exit, Failure> 
         .verify(session.db.as_mut())
         .await
         .map_err(engine_failure)?;
-    output.line(format!(
-        "{} applied migration(s) match their files",
-        report.checked
-    ));
+    output.line(match report.checked {
+        1 => "1 applied migration matches its file".to_owned(),
+        n => format!("{n} applied migrations match their files"),
+    });
     output.json(&json!({ "event": "done", "checked": report.checked }));
     Ok(Exit::Success)
 }

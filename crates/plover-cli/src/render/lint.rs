@@ -113,18 +113,17 @@ fn totals(lints: &[FileLint]) -> String {
             .filter(|f| f.severity == severity)
             .count()
     };
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let allowed: usize = lints.iter().map(|l| l.allowed.len()).sum();
     let mut line = format!(
         "{}, {} in {}",
-        plural(count(Severity::Error), "error"),
-        plural(count(Severity::Warning), "warning"),
-        plural(lints.len(), "file")
+        super::count(count(Severity::Error), "error"),
+        super::count(count(Severity::Warning), "warning"),
+        super::count(lints.len(), "file")
     );
     if allowed > 0 {
         line.push_str(&format!(
             " ({} allowed by the files)",
-            plural(allowed, "finding")
+            super::count(allowed, "finding")
         ));
     }
     line

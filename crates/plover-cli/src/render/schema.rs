@@ -30,8 +30,7 @@ pub fn changes(changes: &[Change]) -> String {
 pub fn summary(changes: &[Change]) -> String {
     match changes.len() {
         0 => "no differences".to_owned(),
-        1 => "1 difference".to_owned(),
-        n => format!("{n} differences"),
+        n => super::count(n, "difference"),
     }
 }
 

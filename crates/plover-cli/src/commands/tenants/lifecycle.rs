@@ -9,6 +9,7 @@ use super::tenant_failure;
 use crate::args::{TenantCreateArgs, TenantDropArgs};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
+use crate::render::count;
 
 pub async fn list(fleet: &Fleet, output: &Output) -> Result<Exit, Failure> {
     let listing = fleet.list().await.map_err(tenant_failure)?;
@@ -18,8 +19,8 @@ pub async fn list(fleet: &Fleet, output: &Output) -> Result<Exit, Failure> {
         "tenants": listing.tenants,
     }));
     output.line(format!(
-        "{} tenants (found by {})\n{}",
-        listing.tenants.len(),
+        "{} (found by {})\n{}",
+        count(listing.tenants.len(), "tenant"),
         listing.discovery,
         status_table(&listing.tenants)
     ));
@@ -54,13 +55,13 @@ pub async fn create(
     }
     let seeded = report
         .seeded_rows
-        .map(|rows| format!(", seeded ({rows} rows)"))
+        .map(|rows| format!(", seeded ({})", count(rows as usize, "row")))
         .unwrap_or_default();
     output.line(format!(
-        "created tenant {} in schema {}: {} migrations applied{seeded}",
+        "created tenant {} in schema {}: {} applied{seeded}",
         tenant.id,
         tenant.schema,
-        report.migrated.applied.len()
+        count(report.migrated.applied.len(), "migration")
     ));
     Ok(Exit::Success)
 }

@@ -8,6 +8,7 @@ use crate::args::{OnErrorArg, TenantMigrateArgs};
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
 use crate::progress::millis;
+use crate::render;
 
 pub async fn run(
     fleet: &Fleet,
@@ -56,13 +57,19 @@ fn summary(report: &FleetReport) -> String {
     };
     let work = if report.dry_run {
         let planned = count(|t| t.planned.len());
-        format!("{planned} migrations would run; nothing was changed")
+        format!(
+            "{} would run; nothing was changed",
+            render::count(planned, "migration")
+        )
     } else {
-        format!("{} migrations applied", count(|t| t.applied.len()))
+        format!(
+            "{} applied",
+            render::count(count(|t| t.applied.len()), "migration")
+        )
     };
     let mut text = format!(
-        "{} tenants: {} succeeded, {} failed, {} skipped ({work}) in {}",
-        report.total,
+        "{}: {} succeeded, {} failed, {} skipped ({work}) in {}",
+        render::count(report.total, "tenant"),
         report.succeeded,
         report.failed,
         report.skipped,

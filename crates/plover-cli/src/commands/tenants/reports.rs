@@ -44,10 +44,10 @@ pub async fn status(
         "tenants": tenants,
     }));
     output.line(format!(
-        "{}\n\n{} tenants, {} migrations each: {} ok, {} behind, {} ahead, {} modified, {} error",
+        "{}\n\n{}, {} each: {} ok, {} behind, {} ahead, {} modified, {} error",
         status_table(&tenants),
-        tenants.len(),
-        fleet.migrations().len(),
+        render::count(tenants.len(), "tenant"),
+        render::count(fleet.migrations().len(), "migration"),
         counts["ok"],
         counts["behind"],
         counts["ahead"],
@@ -201,8 +201,15 @@ pub async fn drift(
             ));
         }
         text.push_str(&format!(
-            "{} of {} tenants differ from {}",
-            report.drifted, report.total, report.reference
+            "{} of {} {} from {}",
+            report.drifted,
+            render::count(report.total, "tenant"),
+            if report.drifted == 1 {
+                "differs"
+            } else {
+                "differ"
+            },
+            report.reference
         ));
         output.line(text);
     }
@@ -238,8 +245,12 @@ pub async fn seed(fleet: &Fleet, args: &TenantSeedArgs, output: &Output) -> Resu
         })
         .collect();
     lines.push(format!(
-        "{}: {} tenants seeded, {} failed, {} skipped; {} rows touched",
-        report.file, report.succeeded, report.failed, report.skipped, report.rows
+        "{}: {} seeded, {} failed, {} skipped; {} touched",
+        report.file,
+        render::count(report.succeeded, "tenant"),
+        report.failed,
+        report.skipped,
+        render::count(report.rows as usize, "row")
     ));
     output.line(lines.join("\n"));
     Ok(if report.failed > 0 {
