@@ -1,0 +1,191 @@
+//! Bad input: invalid tenant ids, `drop` without `--force`, existing and missing tenants,
+//! SQLite and a missing tenant migrations directory; each refused, changing nothing.
+
+use plover_testkit::{Backend, TestDb, query_i64};
+
+use crate::support::{Outcome, database, plover};
+
+use super::support::{ITEMS, history, ids, migrated_fleet, project, schema, schemas, tenants};
+
+const INJECTION: &str = "a\"; drop schema public; --";
+
+/// What a refused command must leave as it was: the schemas, and a table in `public`.
+async fn untouched(db: &TestDb) -> Vec<String> {
+    let mut conn = db.connect().await;
+    let mut state = schemas(conn.as_mut()).await;
+    let keep = "SELECT count(*) FROM public.keep";
+    state.push(format!(
+        "public.keep: {}",
+        query_i64(conn.as_mut(), keep).await
+    ));
+    state
+}
+
+/// Checks that `out` is a usage error (exit 2) whose message names `id`.
+fn refused_naming(out: &Outcome, id: &str, context: &str) {
+    assert_eq!(out.code, 2, "{context}: {out:?}");
+    assert!(
+        out.stderr.contains(id) && out.stderr.contains("tenant id"),
+        "{context}: {}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_tenant_ids_are_refused_naming_the_id_and_change_nothing() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project("", ITEMS);
+    let mut conn = db.connect().await;
+    conn.execute_script(
+        "CREATE TABLE public.keep (id integer); INSERT INTO public.keep VALUES (1);",
+    )
+    .await
+    .unwrap();
+    migrated_fleet(&dir, &db, &ids("ok", 1), &[]).await;
+    let before = untouched(&db).await;
+    // The message shows the id as a quoted string, its `"` escaped.
+    let shown = "drop schema public; --";
+    let bad = format!("ok00,{INJECTION}");
+    let commands: &[&[&str]] = &[
+        &["migrate", "--tenant", INJECTION],
+        &["migrate", "--tenants", &bad],
+        &["create", INJECTION],
+        &["drop", INJECTION, "--force"],
+        &["status", "--tenant", INJECTION],
+        &["seed", "--file", "plover.toml", "--tenant", INJECTION],
+        &["drift", "--reference", INJECTION],
+    ];
+    for args in commands {
+        refused_naming(&tenants(&dir, &db, args), shown, &format!("{args:?}"));
+        assert_eq!(untouched(&db).await, before, "{args:?}");
+    }
+
+    // From the configuration: a listed id, and an id a discovery query returns.
+    let escaped = INJECTION.replace('"', "\\\"");
+    let listed = project(
+        &format!("[tenants]\nids = [\"ok00\", \"{escaped}\"]\n"),
+        ITEMS,
+    );
+    let out = tenants(&listed, &db, &["migrate", "--all"]);
+    refused_naming(&out, shown, "tenants.ids");
+    assert!(out.stderr.contains("tenants.ids"), "{}", out.stderr);
+    let queried = project(
+        &format!("[tenants]\nquery = \"SELECT 'ok00' UNION ALL SELECT '{escaped}'\"\n"),
+        ITEMS,
+    );
+    let out = tenants(&queried, &db, &["migrate", "--all"]);
+    refused_naming(&out, shown, "tenants.query");
+    assert!(out.stderr.contains("tenants.query"), "{}", out.stderr);
+    assert_eq!(untouched(&db).await, before);
+
+    // 63 bytes is PostgreSQL's limit for a schema name: `tenant_` and 56 more fit.
+    let long = "a".repeat(57);
+    let out = tenants(&dir, &db, &["create", &long]);
+    refused_naming(&out, &long, "a 64-byte schema name");
+    assert!(out.stderr.contains("63"), "{}", out.stderr);
+    assert_eq!(untouched(&db).await, before);
+    let longest = "a".repeat(56);
+    let out = tenants(&dir, &db, &["create", &longest]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(history(conn.as_mut(), &schema(&longest)).await, [1, 2]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_needs_force_create_refuses_an_existing_tenant_and_migrate_a_missing_one() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project("", ITEMS);
+    let out = tenants(&dir, &db, &["create", "acme"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut conn = db.connect().await;
+    conn.execute_script("INSERT INTO tenant_acme.items VALUES (1, 'kept')")
+        .await
+        .unwrap();
+    let rows = "SELECT count(*) FROM tenant_acme.items";
+
+    let out = tenants(&dir, &db, &["drop", "acme"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("--force") && out.stderr.contains("tenant_acme"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(query_i64(conn.as_mut(), rows).await, 1);
+
+    let out = tenants(&dir, &db, &["create", "acme"]);
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(out.stderr.contains("already exists"), "{}", out.stderr);
+    assert_eq!(query_i64(conn.as_mut(), rows).await, 1);
+    assert_eq!(history(conn.as_mut(), "tenant_acme").await, [1, 2]);
+
+    let out = tenants(&dir, &db, &["drop", "acme", "--force"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        !schemas(conn.as_mut())
+            .await
+            .contains(&"tenant_acme".to_owned())
+    );
+    let out = tenants(&dir, &db, &["drop", "acme", "--force"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("has no schema"), "{}", out.stderr);
+
+    // A tenant named by mistake is not created by migrating it.
+    let out = tenants(&dir, &db, &["migrate", "--tenant", "acme"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("has no schema") && out.stderr.contains("tenants create acme"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !schemas(conn.as_mut())
+            .await
+            .contains(&"tenant_acme".to_owned())
+    );
+}
+
+#[test]
+fn a_sqlite_database_and_a_missing_tenants_directory_are_refused() {
+    let dir = project("", ITEMS);
+    let sqlite = dir.join("app.db");
+    let out: Outcome = plover(dir.path())
+        .arg("--database")
+        .arg(format!("sqlite:{}", sqlite.display()))
+        .args(["tenants", "migrate", "--all"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("SQLite") && out.stderr.contains("postgres://"),
+        "{}",
+        out.stderr
+    );
+    assert!(!sqlite.exists(), "the SQLite file was created");
+
+    // Refused before any connection: this server does not exist.
+    let url = "postgres://nobody@127.0.0.1:9/none";
+    let out: Outcome = plover(dir.path())
+        .args(["--database", url, "tenants", "--tenants-dir", "nowhere"])
+        .args(["migrate", "--all"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("nowhere") && out.stderr.contains("does not exist"),
+        "{}",
+        out.stderr
+    );
+    let configured = project("[tenants]\ndir = \"fleet-migrations\"\n", &[]);
+    let out: Outcome = plover(configured.path())
+        .args(["--database", url, "tenants", "status"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("fleet-migrations"), "{}", out.stderr);
+}
