@@ -99,6 +99,8 @@ pub struct TenantsArgs {
 /// `plover tenants ...`
 #[derive(Debug, Subcommand)]
 pub enum TenantsCommand {
+    /// Create the file(s) of a new tenant migration in the tenant migrations directory.
+    New(NewArgs),
     /// List the discovered tenants with where each stands.
     List,
     /// Create a tenant: its schema, every tenant migration, then an optional seed file.

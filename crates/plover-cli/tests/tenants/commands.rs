@@ -1,12 +1,12 @@
-//! Canaries, `--on-error abort` and dry runs.
+//! Canaries, `--on-error abort`, dry runs, and `tenants new`.
 
 use std::collections::BTreeSet;
 
 use plover::core::Driver;
-use plover_testkit::Backend;
+use plover_testkit::{Backend, Fixture};
 use serde_json::Value as Json;
 
-use crate::support::database;
+use crate::support::{Outcome, database, plover};
 
 use super::isolation::ISOLATION;
 use super::support::{
@@ -159,4 +159,55 @@ async fn a_dry_run_lists_what_would_run_and_changes_nothing() {
         "{said}"
     );
     assert_eq!(fleet_snapshot(conn.as_mut()).await, before);
+}
+
+#[test]
+fn new_writes_into_the_tenant_migrations_directory_and_makes_it_when_missing() {
+    // No database is needed, and none is asked for: this server does not exist.
+    let url = "postgres://nobody@127.0.0.1:9/none";
+    let dir = Fixture::new().file("plover.toml", "[tenants]\ndir = \"fleet\"\n");
+    let new = |args: &[&str]| -> Outcome {
+        plover(dir.path())
+            .args(["--database", url, "tenants"])
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    };
+    let out = new(&["new", "create", "items"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("fleet/001_create_items.sql"), "{out:?}");
+    let out = new(&["new", "--down", "add_tags"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = new(&["--tenants-dir", "other", "new", "--json", "first"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        serde_json::from_str::<Json>(out.stdout.trim()).unwrap(),
+        serde_json::json!({ "created": ["other/001_first.sql"] })
+    );
+    let out = new(&["new", "bad name!"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("bad_name!"), "{out:?}");
+
+    let files = |sub: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        files("fleet"),
+        [
+            "001_create_items.sql",
+            "002_add_tags.down.sql",
+            "002_add_tags.sql"
+        ]
+    );
+    assert_eq!(files("other"), ["001_first.sql"]);
+    assert!(
+        !dir.join("migrations").exists(),
+        "the shared directory was touched"
+    );
 }

@@ -99,7 +99,7 @@ impl Fleet {
         }
         if !settings.dir.is_dir() {
             return Err(TenantError::Usage(format!(
-                "the tenant migrations directory {} does not exist; create it, or point tenants.dir (or --tenants-dir) at yours",
+                "the tenant migrations directory {} does not exist; `plover tenants new NAME` creates it with a first migration, or point tenants.dir (or --tenants-dir) at yours",
                 settings.dir.display()
             )));
         }

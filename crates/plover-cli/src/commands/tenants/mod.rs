@@ -30,21 +30,25 @@ pub async fn run(
     if let Some(dir) = &args.tenants_dir {
         settings.tenants.dir = dir.clone();
     }
-    let fleet = Fleet::new(
-        settings.database.clone(),
-        settings.tenants.clone(),
-        settings.options.clone(),
-    )
-    .map_err(tenant_failure)?;
+    // Made on demand: `new` runs before a new project has a tenant migrations directory.
+    let fleet = || {
+        Fleet::new(
+            settings.database.clone(),
+            settings.tenants.clone(),
+            settings.options.clone(),
+        )
+        .map_err(tenant_failure)
+    };
     match &args.command {
-        TenantsCommand::List => lifecycle::list(&fleet, output).await,
-        TenantsCommand::Create(args) => lifecycle::create(&fleet, args, output).await,
-        TenantsCommand::Drop(args) => lifecycle::drop(&fleet, args, output).await,
-        TenantsCommand::Migrate(args) => migrate::run(&fleet, args, output).await,
-        TenantsCommand::Status(args) => reports::status(&fleet, args, output).await,
-        TenantsCommand::Sync(args) => reports::sync(&fleet, args, output).await,
-        TenantsCommand::Drift(args) => reports::drift(&fleet, args, output).await,
-        TenantsCommand::Seed(args) => reports::seed(&fleet, args, output).await,
+        TenantsCommand::New(args) => super::new::create(&settings.tenants.dir, args, output),
+        TenantsCommand::List => lifecycle::list(&fleet()?, output).await,
+        TenantsCommand::Create(args) => lifecycle::create(&fleet()?, args, output).await,
+        TenantsCommand::Drop(args) => lifecycle::drop(&fleet()?, args, output).await,
+        TenantsCommand::Migrate(args) => migrate::run(&fleet()?, args, output).await,
+        TenantsCommand::Status(args) => reports::status(&fleet()?, args, output).await,
+        TenantsCommand::Sync(args) => reports::sync(&fleet()?, args, output).await,
+        TenantsCommand::Drift(args) => reports::drift(&fleet()?, args, output).await,
+        TenantsCommand::Seed(args) => reports::seed(&fleet()?, args, output).await,
     }
 }
 
