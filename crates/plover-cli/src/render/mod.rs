@@ -11,3 +11,18 @@ pub fn count(n: usize, noun: &str) -> String {
         format!("{n} {noun}s")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_take_the_plural_unless_one() {
+        for (n, expect) in [
+            (0, "0 tenants"),
+            (1, "1 tenant"),
+            (2, "2 tenants"),
+            (1000, "1000 tenants"),
+        ] {
+            assert_eq!(super::count(n, "tenant"), expect);
+        }
+    }
+}
