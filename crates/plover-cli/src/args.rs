@@ -25,8 +25,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// Options every command takes, listed after the command's own in `--help`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Database URL: postgres://user@host/db or sqlite:path.db (wins over
     /// PLOVER_DATABASE_URL, plover.toml and DATABASE_URL).
@@ -89,7 +90,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct TenantsArgs {
     /// The tenant migrations directory [default: tenants.dir, else tenant-migrations].
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", help_heading = "Global options")]
     pub tenants_dir: Option<PathBuf>,
     /// The command.
     #[command(subcommand)]

@@ -18,6 +18,11 @@ fn help_texts() {
     insta::assert_snapshot!("help", help(&["--help"]));
     insta::assert_snapshot!("up_help", help(&["up", "--help"]));
     insta::assert_snapshot!("status_help", help(&["status", "--help"]));
+    insta::assert_snapshot!("tenants_help", help(&["tenants", "--help"]));
+    insta::assert_snapshot!(
+        "tenants_migrate_help",
+        help(&["tenants", "migrate", "--help"])
+    );
 }
 
 #[tokio::test]
