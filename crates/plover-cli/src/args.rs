@@ -90,7 +90,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct TenantsArgs {
     /// The tenant migrations directory [default: tenants.dir, else tenant-migrations].
-    #[arg(long, global = true, value_name = "DIR", help_heading = "Global options")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
     pub tenants_dir: Option<PathBuf>,
     /// The command.
     #[command(subcommand)]

@@ -290,6 +290,7 @@ fn tier(
     starts.sort_unstable();
     let mut next = 0;
     let mut best = (RiskTier::Additive, None);
+    let mut best_is_setting = false;
     for stmt in parse.tree().stmts() {
         let range = node_range(stmt.syntax());
         while next < starts.len() && starts[next].0 < range.start {
@@ -306,8 +307,11 @@ fn tier(
             .chain([(base_tier(&stmt), None)])
             .max()
             .unwrap_or((RiskTier::Additive, None));
-        if best.1.is_none() || tier > best.0 {
+        // On a tie, a change is named rather than the `SET lock_timeout` in front of it.
+        let setting = is_setting(&stmt);
+        if best.1.is_none() || tier > best.0 || (tier == best.0 && best_is_setting && !setting) {
             best = (tier, Some(decision(&range, rule, index)));
+            best_is_setting = setting;
         }
     }
     best
@@ -325,6 +329,12 @@ fn decision(range: &Range<usize>, rule: Option<&'static str>, index: &LineIndex<
 }
 
 /// What a statement is, before any rule looks at it.
+/// Whether `stmt` only sets up the session or the transaction (`SET`, `RESET`, `BEGIN`, ...).
+fn is_setting(stmt: &ast::Stmt) -> bool {
+    let kind = format!("{:?}", stmt.syntax().kind());
+    matches!(kind.as_str(), "SET" | "RESET" | "BEGIN" | "COMMIT")
+}
+
 fn base_tier(stmt: &ast::Stmt) -> RiskTier {
     if let ast::Stmt::AlterTable(alter) = stmt {
         let only_adds = alter

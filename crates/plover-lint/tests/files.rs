@@ -79,6 +79,15 @@ fn tiers_name_the_statement_that_decided_them() {
         self::lint("CREATE TABLE a (id bigint);\nALTER TABLE a ADD COLUMN c text;").tier,
         RiskTier::Additive
     );
+    // A tie names the first change, not the session setting in front of it.
+    let lint = self::lint("SET LOCAL lock_timeout = '5s';\nCREATE TABLE a (id bigint);\n");
+    let decided = lint.decided_by.unwrap();
+    assert_eq!(
+        (decided.line, decided.statement.as_str()),
+        (2, "CREATE TABLE a (id bigint);")
+    );
+    let decided = self::lint("SET lock_timeout = '5s';\n").decided_by.unwrap();
+    assert_eq!(decided.line, 1, "a file of settings names its first");
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod commands;
 mod concurrency;
 mod crash;
 mod drift;
+mod example;
 mod isolation;
 mod seed;
 mod sessions;

@@ -97,14 +97,15 @@ pub fn status_table(tenants: &[TenantStatus]) -> String {
             TenantState::Ahead => format!("files gone: {}", versions(&t.missing_versions)),
             TenantState::Behind | TenantState::Ok => String::new(),
         };
-        lines.push(format!(
+        let line = format!(
             "{:<id_width$}  {:<schema_width$}  {:<8}  {:>7}  {:>7}  {detail}",
             t.tenant.id,
             t.tenant.schema,
             t.state.as_str(),
             t.applied,
             t.pending
-        ));
+        );
+        lines.push(line.trim_end().to_owned());
     }
     lines.join("\n")
 }
