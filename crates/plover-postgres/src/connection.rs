@@ -9,12 +9,12 @@ use plover_core::sql::quote_ident;
 use plover_core::{
     Dialect, Driver, DriverError, ErrorKind, LockAttempt, LockHolder, LockRequest, Row, Step, Value,
 };
-use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage, Statement};
 
 use crate::error::{connect_error, from_postgres};
-use crate::pipeline::in_order;
-use crate::value::{Param, column, inferred};
+use crate::owed::{Owed, Reset, SET_SEARCH_PATH};
+use crate::pipeline::{Request, pipeline};
+use crate::value::{Param, column};
 use crate::{POSTGRES, lock, tls, url};
 
 /// A PostgreSQL connection driven by Plover.
@@ -41,7 +41,7 @@ pub struct PostgresDriver {
 
 /// Asks the server its version and, from PostgreSQL 14, to notice a vanished client within
 /// two seconds: a runner killed mid-statement must not leave its backend running DDL.
-const STARTUP: &str = "SELECT current_setting('server_version_num'); \
+pub(crate) const STARTUP: &str = "SELECT current_setting('server_version_num'); \
      SELECT set_config('client_connection_check_interval', '2000', false) \
      WHERE current_setting('server_version_num')::int >= 140000";
 
@@ -126,9 +126,11 @@ impl PostgresDriver {
     /// What the next request must be preceded by, now taken: an owed unlock, then an owed
     /// session reset.
     fn take_owed(&mut self) -> Owed {
+        let reset = std::mem::take(&mut self.reset_owed)
+            .then(|| Reset::of(self.lock_label.clone(), self.schema.as_deref()));
         Owed {
             unlock: self.unlock_owed.take().map(Value::Int),
-            reset: std::mem::take(&mut self.reset_owed).then(|| Reset::of(self)),
+            reset,
         }
     }
 
@@ -203,83 +205,11 @@ impl PostgresDriver {
     }
 }
 
-/// What goes in front of the next request: the release of a lock given back with
-/// [`Driver::unlock_soon`], then a session reset.
-struct Owed {
-    /// The key of the lock to release.
-    unlock: Option<Value>,
-    reset: Option<Reset>,
-}
-
-impl Owed {
-    fn params(&self) -> Vec<Param<'_>> {
-        let reset = self.reset.iter().flat_map(|r| &r.settings).map(|(_, v)| v);
-        self.unlock.iter().chain(reset).map(Param).collect()
-    }
-
-    /// Appends the requests owed; `params` are [`Owed::params`].
-    fn push<'a>(&'a self, requests: &mut Vec<Request<'a>>, params: &'a [Param<'a>]) {
-        let mut params = params.iter();
-        if self.unlock.is_some() {
-            let key = params.next().expect("the unlock's key");
-            requests.push(Request::Unprepared(lock::UNLOCK, slice::from_ref(key)));
-        }
-        if let Some(reset) = &self.reset {
-            requests.push(Request::Simple(&reset.script));
-            for ((sql, _), param) in reset.settings.iter().zip(params) {
-                requests.push(Request::Unprepared(sql, slice::from_ref(param)));
-            }
-        }
-    }
-}
-
-/// The statements that put a session back as it began: the reset itself, then Plover's
-/// settings that must survive it (the lock label, the schema of `use_schema`).
-struct Reset {
-    script: String,
-    settings: Vec<(&'static str, Value)>,
-}
-
-impl Reset {
-    fn of(driver: &PostgresDriver) -> Reset {
-        let script = format!(
-            "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; {}",
-            &STARTUP[STARTUP.find(';').unwrap_or(0) + 1..]
-        );
-        let settings = [
-            (SET_APPLICATION_NAME, driver.lock_label.clone()),
-            (SET_SEARCH_PATH, driver.schema.as_deref().map(quote_ident)),
-        ]
-        .into_iter()
-        .filter_map(|(sql, value)| Some((sql, Value::Text(value?))))
-        .collect();
-        Reset { script, settings }
-    }
-}
-
 /// Statements remembered per connection, seen once or prepared (each kind), at most.
 const STATEMENTS_KEPT: usize = 256;
 
-/// `search_path` set to one schema, for the session.
-const SET_SEARCH_PATH: &str = "SELECT set_config('search_path', $1, false)";
-
-/// The session's `application_name`.
-const SET_APPLICATION_NAME: &str = "SELECT set_config('application_name', $1, false)";
-
 fn params(values: &[Value]) -> Vec<Param<'_>> {
     values.iter().map(Param).collect()
-}
-
-fn refs<'a>(params: &'a [Param<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
-    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
-}
-
-/// `params` with their types left for the server to infer, for an unprepared statement.
-fn typed<'a>(params: &'a [Param<'a>]) -> Vec<(&'a (dyn ToSql + Sync), Type)> {
-    params
-        .iter()
-        .map(|p| (p as &(dyn ToSql + Sync), inferred()))
-        .collect()
 }
 
 #[async_trait]
@@ -483,36 +413,6 @@ impl Driver for PostgresDriver {
     async fn introspect(&mut self, scope: &Scope) -> Result<Catalog, DriverError> {
         self.settle().await?;
         crate::introspect::introspect(self, scope).await
-    }
-}
-
-/// One request of a pipelined transaction.
-enum Request<'a> {
-    /// A simple-protocol query: one or more statements, no parameters.
-    Simple(&'a str),
-    /// A prepared statement with its parameters.
-    Prepared(&'a Statement, &'a [Param<'a>]),
-    /// A statement with parameters, parsed and run in one go.
-    Unprepared(&'a str, &'a [Param<'a>]),
-}
-
-/// Sends `requests` without waiting for each answer (one round trip), and returns each one's
-/// rows (none for a simple query), in order.
-async fn pipeline(
-    client: &Client,
-    requests: Vec<Request<'_>>,
-) -> Vec<Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>> {
-    in_order(requests.into_iter().map(|r| send(client, r)).collect()).await
-}
-
-async fn send(
-    client: &Client,
-    request: Request<'_>,
-) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
-    match request {
-        Request::Simple(sql) => client.batch_execute(sql).await.map(|()| Vec::new()),
-        Request::Prepared(statement, params) => client.query(statement, &refs(params)).await,
-        Request::Unprepared(sql, params) => client.query_typed(sql, &typed(params)).await,
     }
 }
 

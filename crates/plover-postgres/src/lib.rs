@@ -21,6 +21,7 @@ mod dialect;
 mod error;
 mod introspect;
 mod lock;
+mod owed;
 mod pipeline;
 pub mod pools;
 mod tls;

@@ -11,6 +11,10 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use futures::future::{MaybeDone, maybe_done};
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, Statement};
+
+use crate::value::{Param, inferred};
 
 /// Runs `futures` to completion, first polls in order, and returns their outputs in order.
 pub async fn in_order<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
@@ -33,6 +37,48 @@ pub async fn in_order<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     slots
         .iter_mut()
         .map(|slot| slot.as_mut().take_output().expect("every future completed"))
+        .collect()
+}
+
+/// One request of a pipelined transaction.
+pub(crate) enum Request<'a> {
+    /// A simple-protocol query: one or more statements, no parameters.
+    Simple(&'a str),
+    /// A prepared statement with its parameters.
+    Prepared(&'a Statement, &'a [Param<'a>]),
+    /// A statement with parameters, parsed and run in one go.
+    Unprepared(&'a str, &'a [Param<'a>]),
+}
+
+/// Sends `requests` without waiting for each answer (one round trip), and returns each one's
+/// rows (none for a simple query), in order.
+pub(crate) async fn pipeline(
+    client: &Client,
+    requests: Vec<Request<'_>>,
+) -> Vec<Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>> {
+    in_order(requests.into_iter().map(|r| send(client, r)).collect()).await
+}
+
+async fn send(
+    client: &Client,
+    request: Request<'_>,
+) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+    match request {
+        Request::Simple(sql) => client.batch_execute(sql).await.map(|()| Vec::new()),
+        Request::Prepared(statement, params) => client.query(statement, &refs(params)).await,
+        Request::Unprepared(sql, params) => client.query_typed(sql, &typed(params)).await,
+    }
+}
+
+fn refs<'a>(params: &'a [Param<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+/// `params` with their types left for the server to infer, for an unprepared statement.
+fn typed<'a>(params: &'a [Param<'a>]) -> Vec<(&'a (dyn ToSql + Sync), Type)> {
+    params
+        .iter()
+        .map(|p| (p as &(dyn ToSql + Sync), inferred()))
         .collect()
 }
 
