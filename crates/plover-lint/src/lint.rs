@@ -328,13 +328,29 @@ fn decision(range: &Range<usize>, rule: Option<&'static str>, index: &LineIndex<
     }
 }
 
-/// What a statement is, before any rule looks at it.
-/// Whether `stmt` only sets up the session or the transaction (`SET`, `RESET`, `BEGIN`, ...).
+/// Whether `stmt` only sets up the session or the transaction (`SET`, `RESET`, `BEGIN`,
+/// `COMMIT`, ...), changing no object.
 fn is_setting(stmt: &ast::Stmt) -> bool {
-    let kind = format!("{:?}", stmt.syntax().kind());
-    matches!(kind.as_str(), "SET" | "RESET" | "BEGIN" | "COMMIT")
+    use ast::Stmt::*;
+    matches!(
+        stmt,
+        Set(_)
+            | Reset(_)
+            | SetRole(_)
+            | ResetRole(_)
+            | SetSessionAuth(_)
+            | ResetSessionAuth(_)
+            | SetTransaction(_)
+            | SetConstraints(_)
+            | Begin(_)
+            | Commit(_)
+            | Rollback(_)
+            | SavepointCreate(_)
+            | ReleaseSavepoint(_)
+    )
 }
 
+/// What a statement is, before any rule looks at it.
 fn base_tier(stmt: &ast::Stmt) -> RiskTier {
     if let ast::Stmt::AlterTable(alter) = stmt {
         let only_adds = alter
@@ -346,6 +362,9 @@ fn base_tier(stmt: &ast::Stmt) -> RiskTier {
             RiskTier::Reversible
         };
     }
+    if is_setting(stmt) {
+        return RiskTier::Additive;
+    }
     // Statement kinds are many; their names say enough.
     let kind = format!("{:?}", stmt.syntax().kind());
     match kind.as_str() {
@@ -354,9 +373,7 @@ fn base_tier(stmt: &ast::Stmt) -> RiskTier {
         }
         k if k.starts_with("DROP_") => RiskTier::Destructive,
         k if k.starts_with("CREATE_") => RiskTier::Additive,
-        "INSERT" | "SELECT" | "SET" | "RESET" | "BEGIN" | "COMMIT" | "COMMENT_ON" | "VALUES" => {
-            RiskTier::Additive
-        }
+        "INSERT" | "SELECT" | "COMMENT_ON" | "VALUES" => RiskTier::Additive,
         _ => RiskTier::Reversible,
     }
 }

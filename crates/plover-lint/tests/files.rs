@@ -88,6 +88,13 @@ fn tiers_name_the_statement_that_decided_them() {
     );
     let decided = self::lint("SET lock_timeout = '5s';\n").decided_by.unwrap();
     assert_eq!(decided.line, 1, "a file of settings names its first");
+    let lint = self::lint("BEGIN;\nSET ROLE owner;\nCREATE TABLE a (id bigint);\nCOMMIT;\n");
+    assert_eq!(
+        lint.tier,
+        RiskTier::Additive,
+        "BEGIN and COMMIT change nothing"
+    );
+    assert_eq!(lint.decided_by.unwrap().line, 3);
 }
 
 #[test]

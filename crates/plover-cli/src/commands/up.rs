@@ -128,8 +128,11 @@ pub fn print_plan(plan: &Plan, verb: &str, output: &Output) {
             .map(|n| format!(", resuming after statement {n}"))
             .unwrap_or_default();
         output.line(format!(
-            "  {} {}  {}  ({} statement(s), {how}{resume})",
-            step.version, step.name, step.path, step.statements
+            "  {} {}  {}  ({}, {how}{resume})",
+            step.version,
+            step.name,
+            step.path,
+            count(step.statements, "statement")
         ));
         if let Some(tier) = &step.tier {
             output.line(format!("      risk: {}", super::status::tier_text(tier)));

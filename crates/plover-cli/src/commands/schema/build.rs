@@ -11,6 +11,7 @@ use super::schema_failure;
 use crate::args::SchemaBuildArgs;
 use crate::exit::Exit;
 use crate::output::{Failure, Mode, Output};
+use crate::render::count;
 
 pub async fn run(
     settings: &Settings,
@@ -25,7 +26,11 @@ pub async fn run(
         std::fs::write(path, ddl.text()).map_err(|e| {
             Failure::new(Exit::Usage, format!("cannot write {}: {e}", path.display()))
         })?;
-        output.note(format!("wrote {files} file(s) to {}", path.display()));
+        output.note(format!(
+            "wrote {} to {}",
+            count(files, "file"),
+            path.display()
+        ));
     }
     if args.hash {
         output.line(&sha256);
@@ -53,8 +58,9 @@ pub async fn run(
             .map_err(schema_failure)?;
         let elapsed = started.elapsed().as_secs_f64();
         output.note(format!(
-            "applied {files} schema file(s) and {} seed file(s) to {} ({}) in {elapsed:.2}s",
-            seeds.parts().len(),
+            "applied {} and {} to {} ({}) in {elapsed:.2}s",
+            count(files, "schema file"),
+            count(seeds.parts().len(), "seed file"),
             shown_target(&target),
             preparation_word(preparation),
         ));

@@ -32,8 +32,12 @@ pub async fn run(
         format!("+++ {}", report.database),
     ];
     if !report.edited_or_missing.is_empty() {
+        let (which, were) = match report.edited_or_missing.len() {
+            1 => ("migration", "was"),
+            _ => ("migrations", "were"),
+        };
         header.push(format!(
-            "note: applied migration(s) {:?} were edited or removed since; the replay used the files as they are now",
+            "note: applied {which} {:?} {were} edited or removed since; the replay used the files as they are now",
             report.edited_or_missing
         ));
     }

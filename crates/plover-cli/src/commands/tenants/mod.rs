@@ -1,4 +1,4 @@
-//! `plover tenants list | create | drop | migrate | status | sync | drift | seed`.
+//! `plover tenants new | list | create | drop | migrate | status | sync | drift | seed`.
 
 mod lifecycle;
 mod migrate;

@@ -145,9 +145,9 @@ pub async fn sync(fleet: &Fleet, args: &TenantSyncArgs, output: &Output) -> Resu
         })
         .collect();
     lines.push(format!(
-        "{} of {} tenants {}{}",
+        "{} of {} {}{}",
         report.changed,
-        report.total,
+        render::count(report.total, "tenant"),
         if args.apply {
             "reconciled"
         } else {
