@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
 
 use plover_core::sql::quote_ident;
 use plover_core::{Driver, Value};
@@ -89,13 +90,15 @@ impl Fleet {
                 "creating schema {}",
                 tenant.schema
             )))?;
+        // The files passed the preflight above and the schema is new: straight to its lock.
         let report = self
-            .migrate(
-                &Selection::Only(vec![tenant.id.clone()]),
+            .migrate_at_the_lock(
+                vec![tenant.clone()],
                 &MigrateOptions::default(),
                 hooks,
+                Instant::now(),
             )
-            .await?;
+            .await;
         let migrated = report.tenants.into_iter().next().expect("one tenant");
         let seeded_rows = match (&seed_sql, migrated.outcome) {
             (Some(sql), Outcome::Succeeded) => Some(

@@ -44,13 +44,9 @@ impl Fleet {
             && self.files_pass_preflight(db.as_ref(), target)
         {
             drop(db);
-            hooks.selected(tenants.len(), tenants.len());
-            let job = self.job(hooks, mode, Start::AtTheLock);
-            let (done, canary_failed) = self.run_with_canary(job, tenants, options).await;
-            return Ok(FleetReport {
-                canary_failed,
-                ..FleetReport::from_results(done, started)
-            });
+            return Ok(self
+                .migrate_at_the_lock(tenants, options, hooks, started)
+                .await);
         }
         let concurrency = options.concurrency.unwrap_or(self.settings.concurrency);
         let statuses = self
@@ -102,6 +98,24 @@ impl Fleet {
             canary_failed,
             ..FleetReport::from_results(tenants, started)
         })
+    }
+
+    /// Migrates `tenants`, whose files up to `options.target` passed the preflight: each
+    /// worker goes straight to its tenant's lock and reads the history there.
+    pub(super) async fn migrate_at_the_lock(
+        &self,
+        tenants: Vec<Tenant>,
+        options: &MigrateOptions,
+        hooks: Arc<dyn FleetHooks>,
+        started: Instant,
+    ) -> FleetReport {
+        hooks.selected(tenants.len(), tenants.len());
+        let job = self.job(hooks, Mode::of(options), Start::AtTheLock);
+        let (done, canary_failed) = self.run_with_canary(job, tenants, options).await;
+        FleetReport {
+            canary_failed,
+            ..FleetReport::from_results(done, started)
+        }
     }
 
     /// Whether every tenant migration up to `target` passes the preflight: then no tenant's
