@@ -343,6 +343,11 @@ async fn unreachable_databases_exit_3_without_the_password() {
         "{}",
         outcome.stderr
     );
+    assert!(
+        outcome.stderr.contains("is PostgreSQL running there?"),
+        "the way out: {}",
+        outcome.stderr
+    );
     assert!(!format!("{}{}", outcome.stdout, outcome.stderr).contains("hunter2secret"));
 
     let json = crate::support::plover(dir.path())

@@ -44,8 +44,27 @@ pub fn connect_error(error: &tokio_postgres::Error) -> DriverError {
             code: Some(db.code().code().to_owned()),
             ..DriverError::new(ErrorKind::Connect, db.message())
         },
+        None if refused(error) => DriverError::new(
+            ErrorKind::Connect,
+            format!(
+                "{}; is PostgreSQL running there? Check the host and port of the URL",
+                with_causes(error)
+            ),
+        ),
         None => DriverError::new(ErrorKind::Connect, with_causes(error)),
     }
+}
+
+/// Whether nothing listens where the connection went.
+fn refused(error: &tokio_postgres::Error) -> bool {
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::ConnectionRefused;
+        }
+        cause = inner.source();
+    }
+    false
 }
 
 /// The error's message followed by its causes: tokio-postgres keeps the interesting part
