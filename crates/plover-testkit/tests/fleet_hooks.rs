@@ -1,10 +1,13 @@
 //! The fleet library's hooks: what a caller observing a run hears.
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use plover::Options;
-use plover::tenants::{Fleet, FleetHooks, MigrateOptions, Selection, TenantSettings};
-use plover_testkit::{Backend, Fixture, TestDb};
+use plover::tenants::{
+    Fleet, FleetHooks, MigrateOptions, Outcome, Selection, Tenant, TenantResult, TenantSettings,
+};
+use plover_testkit::{Backend, Fixture, TestDb, query_i64};
 
 /// Remembers every `schemas_read` call.
 #[derive(Default)]
@@ -71,4 +74,160 @@ async fn drift_tells_how_many_schemas_it_has_read() {
     calls.dedup();
     assert_eq!(calls.len(), count, "each pass adds to the count");
     assert_eq!(calls.last(), Some(&(ids.len(), ids.len())), "{calls:?}");
+}
+
+/// Remembers `before_tenant` and `after_tenant` calls, as "before ID" and "after ID".
+#[derive(Default)]
+struct Calls(Mutex<Vec<String>>);
+
+impl Calls {
+    fn list(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl FleetHooks for Calls {
+    fn before_tenant(&self, tenant: &Tenant) {
+        self.0.lock().unwrap().push(format!("before {}", tenant.id));
+    }
+
+    fn after_tenant(&self, result: &TenantResult) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("after {}", result.tenant.id));
+    }
+}
+
+/// Polls `done` every 20 ms for up to 30 s.
+async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !done().await {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "waited for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A tenant another run is migrating is taken again after the rest instead of waited for,
+/// and its hooks still come once each, in order: `before_tenant` when it is first taken,
+/// `after_tenant` when it is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_tenant_is_taken_again_after_the_rest_with_its_hooks_once() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    let dir = Fixture::new();
+    dir.write(
+        "tenants/001_items.sql",
+        "CREATE TABLE items (id integer);\n",
+    );
+    let settings = TenantSettings {
+        dir: dir.path().join("tenants"),
+        ..TenantSettings::default()
+    };
+    let fleet = Fleet::new(db.url.clone(), settings, Options::default()).unwrap();
+    let mut conn = db.connect().await;
+    conn.execute_script("CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; CREATE SCHEMA tenant_c")
+        .await
+        .unwrap();
+    let one_worker = MigrateOptions {
+        concurrency: Some(1),
+        ..MigrateOptions::default()
+    };
+    let all = fleet
+        .migrate(
+            &Selection::All,
+            &one_worker,
+            Arc::new(plover::tenants::NoHooks),
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.succeeded, 3);
+
+    // The first run holds tenant a: its migration there waits for an advisory lock the
+    // test holds.
+    dir.write(
+        "tenants/002_wait.sql",
+        "SELECT pg_advisory_xact_lock(4242) WHERE current_schema() = 'tenant_a';\n\
+         INSERT INTO items VALUES (2);\n",
+    );
+    let fleet = Fleet::new(
+        db.url.clone(),
+        TenantSettings {
+            dir: dir.path().join("tenants"),
+            ..TenantSettings::default()
+        },
+        Options::default(),
+    )
+    .unwrap();
+    let mut gate = db.connect().await;
+    gate.execute_script("SELECT pg_advisory_lock(4242)")
+        .await
+        .unwrap();
+    let first = tokio::spawn({
+        let (fleet, options) = (fleet.clone(), one_worker.clone());
+        async move {
+            let only_a = Selection::Only(vec!["a".to_owned()]);
+            let hooks = Arc::new(plover::tenants::NoHooks);
+            fleet.migrate(&only_a, &options, hooks).await.unwrap()
+        }
+    });
+    let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted";
+    wait_until("the first run to wait inside tenant a", async || {
+        query_i64(conn.as_mut(), waiting).await == 1
+    })
+    .await;
+
+    // The second run finds a busy, does b and c, then comes back to a and waits for it.
+    let calls = Arc::new(Calls::default());
+    let second = tokio::spawn({
+        let (fleet, options, calls) = (fleet.clone(), one_worker.clone(), calls.clone());
+        async move {
+            fleet
+                .migrate(&Selection::All, &options, calls)
+                .await
+                .unwrap()
+        }
+    });
+    wait_until("the second run to finish b and c", async || {
+        calls.list().contains(&"after c".to_owned())
+    })
+    .await;
+    gate.execute_script("SELECT pg_advisory_unlock(4242)")
+        .await
+        .unwrap();
+    let first = first.await.unwrap();
+    let second = second.await.unwrap();
+
+    let applied = |r: &TenantResult| r.applied.iter().map(|d| d.version.0).collect::<Vec<_>>();
+    assert_eq!(applied(&first.tenants[0]), [2], "the first run migrated a");
+    let second_applied: Vec<(String, Vec<i64>)> = second
+        .tenants
+        .iter()
+        .map(|r| (r.tenant.id.clone(), applied(r)))
+        .collect();
+    assert_eq!(
+        second_applied,
+        [
+            ("a".into(), vec![]),
+            ("b".into(), vec![2]),
+            ("c".into(), vec![2])
+        ],
+        "the second run found a done, and the report keeps the tenants' order"
+    );
+    assert!(
+        second
+            .tenants
+            .iter()
+            .all(|r| r.outcome == Outcome::Succeeded)
+    );
+    assert_eq!(
+        calls.list(),
+        [
+            "before a", "before b", "after b", "before c", "after c", "after a"
+        ]
+    );
 }

@@ -1,10 +1,10 @@
-//! Concurrency: no deadlocks at 2, 4 and 8 workers, and two fleet runs at once apply each
-//! migration once per tenant.
+//! Concurrency: no deadlocks at 2, 4 and 8 workers, two fleet runs at once apply each
+//! migration once per tenant, and they share the tenants instead of waiting for each other.
 
 use std::collections::BTreeMap;
 
 use plover::core::Driver;
-use plover_testkit::{Backend, query_i64};
+use plover_testkit::{Backend, Fixture, TestDb, query_i64};
 
 use crate::support::{Outcome, database, plover};
 
@@ -14,6 +14,9 @@ use super::support::{
 };
 
 const RACE_TENANTS: usize = 24;
+/// Tenants of the sharing test: at 0.3 s each, a run alone takes 6 s, so the second run
+/// starts well before the first could finish them all.
+const SHARED_TENANTS: usize = 20;
 
 /// Migration `version`: a table of its own, a row in the tenant's log and one in a log all
 /// tenants share (in `public`).
@@ -40,6 +43,32 @@ async fn check_logged(conn: &mut dyn Driver, ids: &[String], last: usize, contex
     let want = (ids.len() * last) as i64;
     assert_eq!(query_i64(conn, shared).await, want, "{context}");
     assert_eq!(query_i64(conn, distinct).await, want, "{context}");
+}
+
+/// Two `tenants migrate --all --concurrency CONCURRENCY --json` started at once, both
+/// checked to succeed.
+fn race(dir: &Fixture, db: &TestDb, concurrency: &str) -> Vec<Outcome> {
+    let racers: Vec<_> = (0..2)
+        .map(|_| {
+            plover(dir.path())
+                .arg("--database")
+                .arg(db.url.expose())
+                .args(["--json", "tenants", "migrate", "--all"])
+                .args(["--concurrency", concurrency])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("start plover")
+        })
+        .collect();
+    racers
+        .into_iter()
+        .map(|racer| {
+            let out: Outcome = racer.wait_with_output().unwrap().into();
+            assert_eq!(out.code, 0, "a racing run failed: {out:?}");
+            out
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,7 +128,7 @@ async fn fleet_runs_at_2_4_8_workers_and_two_at_once_apply_each_migration_once()
     }
 
     // Two fleet runs started at once: every tenant's new migrations applied by exactly one
-    // of them, the other waiting on the tenant's lock and then finding nothing to do. Some
+    // of them, the other finding the tenant busy, or its work done. Some
     // tenants are new, without a history table yet: the two runs race to create it too.
     let new: Vec<usize> = (last + 1..=last + 3).collect();
     for &version in &new {
@@ -116,29 +145,9 @@ async fn fleet_runs_at_2_4_8_workers_and_two_at_once_apply_each_migration_once()
         expected.insert(id.clone(), versions);
     }
     last += new.len();
-    let racers: Vec<_> = (0..2)
-        .map(|_| {
-            plover(dir.path())
-                .arg("--database")
-                .arg(db.url.expose())
-                .args([
-                    "--json",
-                    "tenants",
-                    "migrate",
-                    "--all",
-                    "--concurrency",
-                    "4",
-                ])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("start plover")
-        })
-        .collect();
+    let racers = race(&dir, &db, "4");
     let mut by_tenant: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for racer in racers {
-        let out: Outcome = racer.wait_with_output().unwrap().into();
-        assert_eq!(out.code, 0, "a racing run failed: {out:?}");
+    for out in racers {
         let report = done(&out);
         let n = all.len() as u64;
         assert_eq!(counts(&report), [n, n, 0, 0], "{report}");
@@ -151,4 +160,59 @@ async fn fleet_runs_at_2_4_8_workers_and_two_at_once_apply_each_migration_once()
     }
     assert_eq!(by_tenant, expected, "applied by the two runs together");
     check_logged(conn.as_mut(), &all, last, "after two runs at once").await;
+}
+
+/// Two one-worker runs started together, on tenants whose migration takes a while: the
+/// second does not queue behind the first tenant by tenant (it would wait for each tenant
+/// the first holds, then find it done) but takes the tenants the first has not, so both
+/// apply a share, and each tenant's migration once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_fleet_runs_at_once_share_the_tenants() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project(
+        "",
+        &[(
+            "001_log.sql",
+            "CREATE TABLE applied_log (version integer NOT NULL);\n",
+        )],
+    );
+    let ids = ids("s", SHARED_TENANTS);
+    migrated_fleet(&dir, &db, &ids, &[]).await;
+    dir.write(
+        &format!("{DIR}/002_slow.sql"),
+        "SELECT pg_sleep(0.3);\nINSERT INTO applied_log VALUES (2);\n",
+    );
+
+    let mut by_tenant: BTreeMap<String, usize> = BTreeMap::new();
+    let mut shares = Vec::new();
+    for out in race(&dir, &db, "1") {
+        let report = done(&out);
+        let n = ids.len() as u64;
+        assert_eq!(counts(&report), [n, n, 0, 0], "{report}");
+        let mine: Vec<String> = applied(&report)
+            .into_iter()
+            .filter(|(_, versions)| !versions.is_empty())
+            .map(|(id, versions)| {
+                assert_eq!(versions, [2], "{id}: {report}");
+                id
+            })
+            .collect();
+        shares.push(mine.len());
+        for id in mine {
+            *by_tenant.entry(id).or_default() += 1;
+        }
+    }
+    // Waiting tenant by tenant, the second run would apply next to nothing.
+    assert!(
+        shares.iter().all(|&share| share >= 3),
+        "each run should apply a share of the {SHARED_TENANTS} tenants: {shares:?}"
+    );
+    assert_eq!(by_tenant.len(), ids.len(), "{by_tenant:?}");
+    assert!(by_tenant.values().all(|&n| n == 1), "{by_tenant:?}");
+    let mut conn = db.connect().await;
+    for id in &ids {
+        assert_eq!(log(conn.as_mut(), &schema(id)).await, [2], "{id}");
+    }
 }

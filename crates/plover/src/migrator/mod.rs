@@ -15,7 +15,7 @@ mod up;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use plover_core::plan::{self, DownTarget, UpPolicy};
 use plover_core::source::parse_migrations;
@@ -56,6 +56,12 @@ impl Migrator {
             options,
             lints: Arc::default(),
         }
+    }
+
+    /// This migrator waiting at most `timeout` for the migration lock.
+    pub(crate) fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.options.lock_timeout = timeout;
+        self
     }
 
     /// The same migrations with other options (another tenant's history table, say),

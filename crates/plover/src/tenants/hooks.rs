@@ -13,7 +13,8 @@ pub trait FleetHooks: Send + Sync {
     /// them when the run reads no status first: each worker then finds out for itself).
     fn selected(&self, _total: usize, _with_work: usize) {}
 
-    /// A worker is starting on `tenant`.
+    /// A worker is starting on `tenant` (once, even when the tenant is put back in the queue
+    /// because another runner held it).
     fn before_tenant(&self, _tenant: &Tenant) {}
 
     /// `tenant` is done, however it ended (skipped tenants too).

@@ -2,14 +2,14 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use plover_core::plan::OutOfOrder;
 use plover_core::{Driver, Version};
 
 use super::hooks::TenantObserver;
-use super::pool::{TenantJob, fan_out};
+use super::pool::{Attempt, Ran, TenantJob, fan_out};
 use super::report::{FleetReport, MigrateOptions, Outcome, TenantResult};
 use super::status::{TenantState, TenantStatus};
 use super::{Discovery, Fleet, FleetHooks, OnError, Selection, Tenant, TenantError, adopt};
@@ -23,8 +23,9 @@ impl Fleet {
     /// its lock and reads its history in one round trip. Otherwise the histories are read
     /// first, in a few queries: the run is refused if a file that fails the preflight is
     /// pending anywhere, and only tenants with something to do get a worker. Each tenant is
-    /// migrated under its own lock, so a second fleet run at the same time waits per tenant
-    /// and finds the work done.
+    /// migrated under its own lock. A tenant whose lock another runner holds goes to the
+    /// back of the queue, and is waited for only when taken again, so fleet runs at the same
+    /// time share the tenants and never apply anything twice.
     pub async fn migrate(
         &self,
         selection: &Selection,
@@ -239,20 +240,31 @@ enum Start {
 impl TenantJob for MigrateJob {
     type Output = TenantResult;
 
-    async fn run(&self, db: &mut dyn Driver, tenant: &Tenant) -> TenantResult {
-        self.hooks.before_tenant(tenant);
+    async fn run(
+        &self,
+        db: &mut dyn Driver,
+        tenant: &Tenant,
+        attempt: Attempt,
+    ) -> Ran<TenantResult> {
+        // A tenant put back because it was busy had its `before_tenant` on the first attempt.
+        if attempt == Attempt::First {
+            self.hooks.before_tenant(tenant);
+        }
         let started = Instant::now();
-        let mut result = match self.migrate(db, tenant).await {
-            Ok(result) => result,
+        let mut result = match self.migrate(db, tenant, attempt).await {
+            Ok(Ran::Done(result)) => result,
+            Ok(Ran::Busy) => return Ran::Busy,
             Err(error) => TenantResult::failed(tenant, error),
         };
         result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         self.hooks.after_tenant(&result);
-        result
+        Ran::Done(result)
     }
 
-    fn unreachable(&self, tenant: &Tenant, error: String) -> TenantResult {
-        self.hooks.before_tenant(tenant);
+    fn unreachable(&self, tenant: &Tenant, error: String, attempt: Attempt) -> TenantResult {
+        if attempt == Attempt::First {
+            self.hooks.before_tenant(tenant);
+        }
         let result = TenantResult::failed(tenant, error);
         self.hooks.after_tenant(&result);
         result
@@ -302,8 +314,13 @@ impl MigrateJob {
         }
     }
 
-    async fn migrate(&self, db: &mut dyn Driver, tenant: &Tenant) -> Result<TenantResult, String> {
-        let migrator = self.fleet.migrator_for(tenant);
+    async fn migrate(
+        &self,
+        db: &mut dyn Driver,
+        tenant: &Tenant,
+        attempt: Attempt,
+    ) -> Result<Ran<TenantResult>, String> {
+        let mut migrator = self.fleet.migrator_for(tenant);
         let mut observer = TenantObserver {
             hooks: self.hooks.as_ref(),
             tenant,
@@ -311,8 +328,16 @@ impl MigrateJob {
         let mut result = TenantResult::new(tenant, Outcome::Succeeded);
         match self.mode {
             Mode::Apply(target) => {
+                if attempt == Attempt::First {
+                    // One try for the lock: a tenant another runner holds is taken again
+                    // after the rest, by when that runner has most likely finished it.
+                    migrator = migrator.with_lock_timeout(Duration::ZERO);
+                }
                 match self.up(&migrator, db, tenant, target, &mut observer).await {
                     Ok(report) => result.applied = report.migrations,
+                    Err(crate::Error::LockTimeout { .. }) if attempt == Attempt::First => {
+                        return Ok(Ran::Busy);
+                    }
                     Err(error) => {
                         if let crate::Error::MigrationFailed { applied, .. } = &error {
                             result.applied = self.done(applied);
@@ -342,6 +367,6 @@ impl MigrateJob {
                 result.applied = recorded;
             }
         }
-        Ok(result)
+        Ok(Ran::Done(result))
     }
 }

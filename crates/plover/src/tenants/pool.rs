@@ -1,6 +1,7 @@
 //! The worker pool behind every fleet command: at most N tenants at once, each worker with
 //! its own connection, taking the next tenant as soon as it is free (no batches waiting
-//! for their slowest member).
+//! for their slowest member). A tenant another runner is migrating is put at the back of
+//! the queue rather than waited for, so that fleet runs started together share the work.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +12,25 @@ use plover_core::Driver;
 
 use super::{Fleet, Tenant};
 
+/// Which time a worker takes a tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Attempt {
+    /// The first: the job may answer [`Ran::Busy`].
+    First,
+    /// The second, after every tenant queued behind it was taken: the job must finish it.
+    Last,
+}
+
+/// What a job made of one attempt at a tenant.
+pub(crate) enum Ran<T> {
+    /// The tenant's result.
+    Done(T),
+    /// Another runner holds the tenant and this one would have to wait for it: the pool
+    /// takes the tenant again, for its [`Attempt::Last`], once the rest of the queue is
+    /// taken.
+    Busy,
+}
+
 /// Work done once per tenant.
 #[async_trait]
 pub(crate) trait TenantJob: Send + Sync + 'static {
@@ -18,11 +38,17 @@ pub(crate) trait TenantJob: Send + Sync + 'static {
     type Output: Send + 'static;
 
     /// Does the work for `tenant` on `db`, a connection no other worker uses, its
-    /// `search_path` set to the tenant's schema.
-    async fn run(&self, db: &mut dyn Driver, tenant: &Tenant) -> Self::Output;
+    /// `search_path` set to the tenant's schema. Only an [`Attempt::First`] may be
+    /// [`Ran::Busy`].
+    async fn run(
+        &self,
+        db: &mut dyn Driver,
+        tenant: &Tenant,
+        attempt: Attempt,
+    ) -> Ran<Self::Output>;
 
-    /// The result of a tenant whose worker could not connect.
-    fn unreachable(&self, tenant: &Tenant, error: String) -> Self::Output;
+    /// The result of a tenant whose worker could not connect on its `attempt`.
+    fn unreachable(&self, tenant: &Tenant, error: String, attempt: Attempt) -> Self::Output;
 
     /// The result of a tenant not started because the run was aborted.
     fn skipped(&self, tenant: &Tenant) -> Self::Output;
@@ -44,7 +70,15 @@ pub(crate) async fn fan_out<J: TenantJob>(
 ) -> Vec<J::Output> {
     let count = tenants.len();
     let queue = Arc::new(Mutex::new(
-        tenants.into_iter().enumerate().collect::<VecDeque<_>>(),
+        tenants
+            .into_iter()
+            .enumerate()
+            .map(|(index, tenant)| Queued {
+                index,
+                tenant,
+                attempt: Attempt::First,
+            })
+            .collect::<VecDeque<_>>(),
     ));
     let abort = Arc::new(AtomicBool::new(false));
     let mut workers = tokio::task::JoinSet::new();
@@ -71,10 +105,17 @@ pub(crate) async fn fan_out<J: TenantJob>(
         .collect()
 }
 
+/// A tenant waiting for a worker: its place in the results, and which attempt is next.
+struct Queued {
+    index: usize,
+    tenant: Tenant,
+    attempt: Attempt,
+}
+
 struct Worker<J: TenantJob> {
     fleet: Fleet,
     job: Arc<J>,
-    queue: Arc<Mutex<VecDeque<(usize, Tenant)>>>,
+    queue: Arc<Mutex<VecDeque<Queued>>>,
     abort: Arc<AtomicBool>,
     abort_on_failure: bool,
 }
@@ -83,12 +124,18 @@ impl<J: TenantJob> Worker<J> {
     async fn run(self) -> Vec<(usize, J::Output)> {
         let mut done = Vec::new();
         let mut connection: Option<Box<dyn Driver>> = None;
-        while let Some((index, tenant)) = self.next() {
+        while let Some(queued) = self.next() {
             if self.abort.load(Ordering::SeqCst) {
-                done.push((index, self.job.skipped(&tenant)));
+                done.push((queued.index, self.job.skipped(&queued.tenant)));
                 continue;
             }
-            let output = self.one(&mut connection, &tenant).await;
+            let output = match self.one(&mut connection, &queued).await {
+                Ran::Done(output) => output,
+                Ran::Busy => {
+                    self.put_back(queued);
+                    continue;
+                }
+            };
             if self.job.failed(&output) {
                 // A failed tenant may leave its session in any state: start afresh.
                 connection = None;
@@ -96,16 +143,35 @@ impl<J: TenantJob> Worker<J> {
                     self.abort.store(true, Ordering::SeqCst);
                 }
             }
-            done.push((index, output));
+            done.push((queued.index, output));
         }
         done
     }
 
-    fn next(&self) -> Option<(usize, Tenant)> {
+    fn next(&self) -> Option<Queued> {
         self.queue.lock().expect("queue lock").pop_front()
     }
 
-    async fn one(&self, connection: &mut Option<Box<dyn Driver>>, tenant: &Tenant) -> J::Output {
+    /// Queues a busy tenant again, behind every other, for its last attempt.
+    fn put_back(&self, queued: Queued) {
+        assert_eq!(
+            queued.attempt,
+            Attempt::First,
+            "a job must finish a tenant's last attempt"
+        );
+        let last = Queued {
+            attempt: Attempt::Last,
+            ..queued
+        };
+        self.queue.lock().expect("queue lock").push_back(last);
+    }
+
+    async fn one(
+        &self,
+        connection: &mut Option<Box<dyn Driver>>,
+        queued: &Queued,
+    ) -> Ran<J::Output> {
+        let (tenant, attempt) = (&queued.tenant, queued.attempt);
         let schema = Some(tenant.schema.as_str());
         // A connection that served another tenant goes back to the session it began with: a
         // `SET` or `SET ROLE` left by that tenant's last migration or seed must not apply to
@@ -118,15 +184,15 @@ impl<J: TenantJob> Worker<J> {
         if connection.is_none() {
             let mut db = match self.fleet.connect().await {
                 Ok(db) => db,
-                Err(e) => return self.job.unreachable(tenant, e.to_string()),
+                Err(e) => return Ran::Done(self.job.unreachable(tenant, e.to_string(), attempt)),
             };
             if let Err(e) = db.use_schema(schema).await {
                 let error = format!("setting search_path to {}: {e}", tenant.schema);
-                return self.job.unreachable(tenant, error);
+                return Ran::Done(self.job.unreachable(tenant, error, attempt));
             }
             *connection = Some(db);
         }
         let db = connection.as_mut().expect("connected above");
-        self.job.run(db.as_mut(), tenant).await
+        self.job.run(db.as_mut(), tenant, attempt).await
     }
 }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use plover_core::{Driver, Value};
 use serde::Serialize;
 
-use super::pool::{TenantJob, fan_out};
+use super::pool::{Attempt, Ran, TenantJob, fan_out};
 use super::{Fleet, FleetHooks, Outcome, Selection, Tenant, TenantError, TenantResult};
 
 /// One tenant's seeding.
@@ -136,7 +136,7 @@ impl SeedJob {
 impl TenantJob for SeedJob {
     type Output = TenantSeed;
 
-    async fn run(&self, db: &mut dyn Driver, tenant: &Tenant) -> TenantSeed {
+    async fn run(&self, db: &mut dyn Driver, tenant: &Tenant, _: Attempt) -> Ran<TenantSeed> {
         self.hooks.before_tenant(tenant);
         let started = Instant::now();
         let mut seed = match Fleet::seed_one(db, tenant, &self.sql).await {
@@ -151,10 +151,10 @@ impl TenantJob for SeedJob {
         };
         seed.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         self.report(&seed);
-        seed
+        Ran::Done(seed)
     }
 
-    fn unreachable(&self, tenant: &Tenant, error: String) -> TenantSeed {
+    fn unreachable(&self, tenant: &Tenant, error: String, _: Attempt) -> TenantSeed {
         let seed = SeedJob::failed(tenant, error, Outcome::Failed);
         self.report(&seed);
         seed

@@ -7,7 +7,7 @@ use plover_core::Driver;
 use serde::Serialize;
 
 use super::hooks::TenantObserver;
-use super::pool::{TenantJob, fan_out};
+use super::pool::{Attempt, Ran, TenantJob, fan_out};
 use super::{Fleet, FleetHooks, Selection, Tenant, TenantError};
 
 /// What `sync` reconciles.
@@ -143,18 +143,18 @@ impl SyncJob {
 impl TenantJob for SyncJob {
     type Output = TenantSync;
 
-    async fn run(&self, db: &mut dyn Driver, tenant: &Tenant) -> TenantSync {
-        match self.reconcile(db, tenant).await {
+    async fn run(&self, db: &mut dyn Driver, tenant: &Tenant, _: Attempt) -> Ran<TenantSync> {
+        Ran::Done(match self.reconcile(db, tenant).await {
             Ok(versions) => TenantSync {
                 tenant: tenant.clone(),
                 versions,
                 error: None,
             },
             Err(error) => SyncJob::error(tenant, error),
-        }
+        })
     }
 
-    fn unreachable(&self, tenant: &Tenant, error: String) -> TenantSync {
+    fn unreachable(&self, tenant: &Tenant, error: String, _: Attempt) -> TenantSync {
         SyncJob::error(tenant, error)
     }
 
