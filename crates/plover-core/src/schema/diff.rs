@@ -3,7 +3,7 @@
 //! Objects are matched by name within their parent. An object present on one side only is
 //! added or removed, unless exactly one object of the same kind on the other side has the
 //! same content under another name, which makes it clearly a rename. Column order is not
-//! compared (see [`Table::columns`]).
+//! compared (see [`Table::columns`](super::model::Table::columns)).
 
 use std::collections::BTreeMap;
 

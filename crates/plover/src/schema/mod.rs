@@ -1,7 +1,7 @@
 //! The schema commands: build a database from DDL files, dump, diff and detect drift.
 //!
 //! [`tree`] concatenates a DDL tree deterministically; [`build`] applies it to a fresh
-//! database; [`side`] reads what `schema diff` is given; [`compare`] introspects both sides
+//! database; [`side`] reads what `schema diff` is given; [`compare`](mod@compare) introspects both sides
 //! (building directories in a [`scratch`] database that is always removed) and diffs them.
 
 mod apply;

@@ -96,7 +96,7 @@ enum TenantHistory {
 }
 
 impl Fleet {
-    /// Every tenant's status: one presence query, then the history tables [`CHUNK`] at a
+    /// Every tenant's status: one presence query, then the history tables 200 at a
     /// time, the chunks spread over up to `readers` connections (`db` and new ones).
     pub async fn read_statuses(
         &self,
