@@ -19,6 +19,15 @@ impl FleetHooks for Reads {
     }
 }
 
+/// The fleet of `db` whose tenant migrations are `dir`'s `tenants/` (read now).
+fn fleet_of(db: &TestDb, dir: &Fixture) -> Fleet {
+    let settings = TenantSettings {
+        dir: dir.path().join("tenants"),
+        ..TenantSettings::default()
+    };
+    Fleet::new(db.url.clone(), settings, Options::default()).unwrap()
+}
+
 /// `drift` reports its reading pass by pass: every call names the whole count, the counts
 /// are distinct, and the last says everything was read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,11 +40,7 @@ async fn drift_tells_how_many_schemas_it_has_read() {
         "tenants/001_items.sql",
         "CREATE TABLE items (id integer PRIMARY KEY);\n",
     );
-    let settings = TenantSettings {
-        dir: dir.path().join("tenants"),
-        ..TenantSettings::default()
-    };
-    let fleet = Fleet::new(db.url.clone(), settings, Options::default()).unwrap();
+    let fleet = fleet_of(&db, &dir);
     let ids: Vec<String> = (0..300).map(|i| format!("t{i:03}")).collect();
     let mut conn = db.connect().await;
     let schemas: String = ids
@@ -124,11 +129,7 @@ async fn a_busy_tenant_is_taken_again_after_the_rest_with_its_hooks_once() {
         "tenants/001_items.sql",
         "CREATE TABLE items (id integer);\n",
     );
-    let settings = TenantSettings {
-        dir: dir.path().join("tenants"),
-        ..TenantSettings::default()
-    };
-    let fleet = Fleet::new(db.url.clone(), settings, Options::default()).unwrap();
+    let fleet = fleet_of(&db, &dir);
     let mut conn = db.connect().await;
     conn.execute_script("CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; CREATE SCHEMA tenant_c")
         .await
@@ -154,15 +155,7 @@ async fn a_busy_tenant_is_taken_again_after_the_rest_with_its_hooks_once() {
         "SELECT pg_advisory_xact_lock(4242) WHERE current_schema() = 'tenant_a';\n\
          INSERT INTO items VALUES (2);\n",
     );
-    let fleet = Fleet::new(
-        db.url.clone(),
-        TenantSettings {
-            dir: dir.path().join("tenants"),
-            ..TenantSettings::default()
-        },
-        Options::default(),
-    )
-    .unwrap();
+    let fleet = fleet_of(&db, &dir);
     let mut gate = db.connect().await;
     gate.execute_script("SELECT pg_advisory_lock(4242)")
         .await
