@@ -4,8 +4,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use plover::Options;
+use plover::core::Event;
 use plover::tenants::{
-    Fleet, FleetHooks, MigrateOptions, Outcome, Selection, Tenant, TenantResult, TenantSettings,
+    Fleet, FleetHooks, FleetReport, MigrateOptions, OnError, Outcome, Selection, Tenant,
+    TenantResult, TenantSettings,
 };
 use plover_testkit::{Backend, Fixture, TestDb, query_i64};
 
@@ -81,7 +83,8 @@ async fn drift_tells_how_many_schemas_it_has_read() {
     assert_eq!(calls.last(), Some(&(ids.len(), ids.len())), "{calls:?}");
 }
 
-/// Remembers `before_tenant` and `after_tenant` calls, as "before ID" and "after ID".
+/// Remembers `before_tenant` and `after_tenant` calls, and lock waits, as "before ID",
+/// "after ID" and "waiting ID".
 #[derive(Default)]
 struct Calls(Mutex<Vec<String>>);
 
@@ -102,6 +105,15 @@ impl FleetHooks for Calls {
             .unwrap()
             .push(format!("after {}", result.tenant.id));
     }
+
+    fn on_event(&self, tenant: &Tenant, event: &Event) {
+        if let Event::LockWaiting { .. } = event {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("waiting {}", tenant.id));
+        }
+    }
 }
 
 /// Polls `done` every 20 ms for up to 30 s.
@@ -116,40 +128,34 @@ async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
     }
 }
 
-/// A tenant another run is migrating is taken again after the rest instead of waited for,
-/// and its hooks still come once each, in order: `before_tenant` when it is first taken,
-/// `after_tenant` when it is done.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_busy_tenant_is_taken_again_after_the_rest_with_its_hooks_once() {
-    let Some(db) = TestDb::new(Backend::Postgres).await else {
-        return;
-    };
+/// Tenants a, b and c, migrated; then a migration that, in tenant a only, waits for an
+/// advisory lock the test holds. A first run is started on tenant a and left waiting there;
+/// a second, one worker and `on_error`, on all three, with hooks recording their calls. Once
+/// the second run waits for a's lock, the test lets the first go. Gives the second run's
+/// report and calls.
+async fn beside_a_busy_tenant(on_error: OnError) -> Option<(FleetReport, Vec<String>)> {
+    let db = TestDb::new(Backend::Postgres).await?;
     let dir = Fixture::new();
     dir.write(
         "tenants/001_items.sql",
         "CREATE TABLE items (id integer);\n",
     );
-    let fleet = fleet_of(&db, &dir);
     let mut conn = db.connect().await;
     conn.execute_script("CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; CREATE SCHEMA tenant_c")
         .await
         .unwrap();
     let one_worker = MigrateOptions {
         concurrency: Some(1),
+        on_error: Some(on_error),
         ..MigrateOptions::default()
     };
+    let no_hooks = Arc::new(plover::tenants::NoHooks);
+    let fleet = fleet_of(&db, &dir);
     let all = fleet
-        .migrate(
-            &Selection::All,
-            &one_worker,
-            Arc::new(plover::tenants::NoHooks),
-        )
-        .await
-        .unwrap();
-    assert_eq!(all.succeeded, 3);
+        .migrate(&Selection::All, &one_worker, no_hooks.clone())
+        .await;
+    assert_eq!(all.unwrap().succeeded, 3);
 
-    // The first run holds tenant a: its migration there waits for an advisory lock the
-    // test holds.
     dir.write(
         "tenants/002_wait.sql",
         "SELECT pg_advisory_xact_lock(4242) WHERE current_schema() = 'tenant_a';\n\
@@ -164,17 +170,16 @@ async fn a_busy_tenant_is_taken_again_after_the_rest_with_its_hooks_once() {
         let (fleet, options) = (fleet.clone(), one_worker.clone());
         async move {
             let only_a = Selection::Only(vec!["a".to_owned()]);
-            let hooks = Arc::new(plover::tenants::NoHooks);
-            fleet.migrate(&only_a, &options, hooks).await.unwrap()
+            fleet.migrate(&only_a, &options, no_hooks).await.unwrap()
         }
     });
-    let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted";
+    let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 \
+         AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
     wait_until("the first run to wait inside tenant a", async || {
         query_i64(conn.as_mut(), waiting).await == 1
     })
     .await;
 
-    // The second run finds a busy, does b and c, then comes back to a and waits for it.
     let calls = Arc::new(Calls::default());
     let second = tokio::spawn({
         let (fleet, options, calls) = (fleet.clone(), one_worker.clone(), calls.clone());
@@ -185,25 +190,49 @@ async fn a_busy_tenant_is_taken_again_after_the_rest_with_its_hooks_once() {
                 .unwrap()
         }
     });
-    wait_until("the second run to finish b and c", async || {
-        calls.list().contains(&"after c".to_owned())
+    wait_until("the second run to wait for tenant a", async || {
+        calls.list().contains(&"waiting a".to_owned())
     })
     .await;
     gate.execute_script("SELECT pg_advisory_unlock(4242)")
         .await
         .unwrap();
     let first = first.await.unwrap();
-    let second = second.await.unwrap();
-
-    let applied = |r: &TenantResult| r.applied.iter().map(|d| d.version.0).collect::<Vec<_>>();
     assert_eq!(applied(&first.tenants[0]), [2], "the first run migrated a");
-    let second_applied: Vec<(String, Vec<i64>)> = second
+    let second = second.await.unwrap();
+    let calls = calls.list();
+    Some((second, calls))
+}
+
+fn applied(result: &TenantResult) -> Vec<i64> {
+    result.applied.iter().map(|d| d.version.0).collect()
+}
+
+/// The second run's tenants, with what it applied in each.
+fn applied_by_tenant(report: &FleetReport) -> Vec<(String, Vec<i64>)> {
+    assert!(
+        report
+            .tenants
+            .iter()
+            .all(|r| r.outcome == Outcome::Succeeded)
+    );
+    report
         .tenants
         .iter()
         .map(|r| (r.tenant.id.clone(), applied(r)))
-        .collect();
+        .collect()
+}
+
+/// A tenant another run is migrating is taken again after the rest instead of waited for,
+/// and its hooks still come once each, in order: `before_tenant` when it is first taken,
+/// `after_tenant` when it is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_tenant_is_taken_again_after_the_rest_with_its_hooks_once() {
+    let Some((report, calls)) = beside_a_busy_tenant(OnError::Continue).await else {
+        return;
+    };
     assert_eq!(
-        second_applied,
+        applied_by_tenant(&report),
         [
             ("a".into(), vec![]),
             ("b".into(), vec![2]),
@@ -211,16 +240,45 @@ async fn a_busy_tenant_is_taken_again_after_the_rest_with_its_hooks_once() {
         ],
         "the second run found a done, and the report keeps the tenants' order"
     );
-    assert!(
-        second
-            .tenants
-            .iter()
-            .all(|r| r.outcome == Outcome::Succeeded)
+    assert_eq!(
+        calls,
+        [
+            "before a",
+            "before b",
+            "after b",
+            "before c",
+            "after c",
+            "waiting a",
+            "after a"
+        ]
+    );
+}
+
+/// With `on_error` abort, a run puts off no tenant: it stops at the first failure it meets,
+/// and a failure another run met first must not be passed by. It waits for the busy tenant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_aborts_on_failure_waits_for_a_busy_tenant() {
+    let Some((report, calls)) = beside_a_busy_tenant(OnError::Abort).await else {
+        return;
+    };
+    assert_eq!(
+        applied_by_tenant(&report),
+        [
+            ("a".into(), vec![]),
+            ("b".into(), vec![2]),
+            ("c".into(), vec![2])
+        ]
     );
     assert_eq!(
-        calls.list(),
+        calls,
         [
-            "before a", "before b", "after b", "before c", "after c", "after a"
+            "before a",
+            "waiting a",
+            "after a",
+            "before b",
+            "after b",
+            "before c",
+            "after c"
         ]
     );
 }

@@ -246,8 +246,8 @@ impl TenantJob for MigrateJob {
         tenant: &Tenant,
         attempt: Attempt,
     ) -> Ran<TenantResult> {
-        // A tenant put back because it was busy had its `before_tenant` on the first attempt.
-        if attempt == Attempt::First {
+        // A tenant put off because it was busy had its `before_tenant` on the first attempt.
+        if attempt.is_first() {
             self.hooks.before_tenant(tenant);
         }
         let started = Instant::now();
@@ -262,7 +262,7 @@ impl TenantJob for MigrateJob {
     }
 
     fn unreachable(&self, tenant: &Tenant, error: String, attempt: Attempt) -> TenantResult {
-        if attempt == Attempt::First {
+        if attempt.is_first() {
             self.hooks.before_tenant(tenant);
         }
         let result = TenantResult::failed(tenant, error);
@@ -320,7 +320,7 @@ impl MigrateJob {
         tenant: &Tenant,
         attempt: Attempt,
     ) -> Result<Ran<TenantResult>, String> {
-        let mut migrator = self.fleet.migrator_for(tenant);
+        let migrator = self.fleet.migrator_for(tenant);
         let mut observer = TenantObserver {
             hooks: self.hooks.as_ref(),
             tenant,
@@ -328,24 +328,9 @@ impl MigrateJob {
         let mut result = TenantResult::new(tenant, Outcome::Succeeded);
         match self.mode {
             Mode::Apply(target) => {
-                if attempt == Attempt::First {
-                    // One try for the lock: a tenant another runner holds is taken again
-                    // after the rest, by when that runner has most likely finished it.
-                    migrator = migrator.with_lock_timeout(Duration::ZERO);
-                }
-                match self.up(&migrator, db, tenant, target, &mut observer).await {
-                    Ok(report) => result.applied = report.migrations,
-                    Err(crate::Error::LockTimeout { .. }) if attempt == Attempt::First => {
-                        return Ok(Ran::Busy);
-                    }
-                    Err(error) => {
-                        if let crate::Error::MigrationFailed { applied, .. } = &error {
-                            result.applied = self.done(applied);
-                        }
-                        result.outcome = Outcome::Failed;
-                        result.error = Some(error.to_string());
-                    }
-                }
+                return Ok(self
+                    .apply(migrator, db, tenant, target, attempt, &mut observer)
+                    .await);
             }
             Mode::Plan(target) => {
                 let plan = migrator
@@ -368,5 +353,39 @@ impl MigrateJob {
             }
         }
         Ok(Ran::Done(result))
+    }
+
+    /// Applies `tenant`'s pending migrations; on a first attempt that may be put off, a
+    /// tenant whose lock another runner holds is [`Ran::Busy`] instead of waited for.
+    async fn apply(
+        &self,
+        migrator: crate::Migrator,
+        db: &mut dyn Driver,
+        tenant: &Tenant,
+        target: Option<Version>,
+        attempt: Attempt,
+        observer: &mut TenantObserver<'_>,
+    ) -> Ran<TenantResult> {
+        let may_defer = attempt == Attempt::First;
+        // One try for the lock: a tenant another runner holds is taken again after the
+        // rest, by when that runner has most likely finished it.
+        let migrator = if may_defer {
+            migrator.with_lock_timeout(Duration::ZERO)
+        } else {
+            migrator
+        };
+        let mut result = TenantResult::new(tenant, Outcome::Succeeded);
+        match self.up(&migrator, db, tenant, target, observer).await {
+            Ok(report) => result.applied = report.migrations,
+            Err(crate::Error::LockTimeout { .. }) if may_defer => return Ran::Busy,
+            Err(error) => {
+                if let crate::Error::MigrationFailed { applied, .. } = &error {
+                    result.applied = self.done(applied);
+                }
+                result.outcome = Outcome::Failed;
+                result.error = Some(error.to_string());
+            }
+        }
+        Ran::Done(result)
     }
 }

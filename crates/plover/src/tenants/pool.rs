@@ -1,7 +1,8 @@
 //! The worker pool behind every fleet command: at most N tenants at once, each worker with
 //! its own connection, taking the next tenant as soon as it is free (no batches waiting
-//! for their slowest member). A tenant another runner is migrating is put at the back of
-//! the queue rather than waited for, so that fleet runs started together share the work.
+//! for their slowest member). A job may put off a tenant another runner holds: the pool
+//! then queues it again behind the rest, so that fleet runs started together share the
+//! tenants instead of waiting for each other tenant by tenant.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,13 +13,23 @@ use plover_core::Driver;
 
 use super::{Fleet, Tenant};
 
-/// Which time a worker takes a tenant.
+/// Which time a worker takes a tenant, and whether the job may put it off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Attempt {
-    /// The first: the job may answer [`Ran::Busy`].
+    /// The first, which may answer [`Ran::Busy`].
     First,
-    /// The second, after every tenant queued behind it was taken: the job must finish it.
-    Last,
+    /// The first and only: the run stops at its first failure, so no tenant is put off
+    /// (a failure another runner meets first would otherwise be passed by).
+    Only,
+    /// The second, after a busy first, once every tenant queued behind it was taken.
+    Again,
+}
+
+impl Attempt {
+    /// Whether the worker takes the tenant for the first time.
+    pub(crate) fn is_first(self) -> bool {
+        self != Attempt::Again
+    }
 }
 
 /// What a job made of one attempt at a tenant.
@@ -26,8 +37,7 @@ pub(crate) enum Ran<T> {
     /// The tenant's result.
     Done(T),
     /// Another runner holds the tenant and this one would have to wait for it: the pool
-    /// takes the tenant again, for its [`Attempt::Last`], once the rest of the queue is
-    /// taken.
+    /// takes the tenant [`Attempt::Again`] once the rest of its queue is taken.
     Busy,
 }
 
@@ -39,7 +49,8 @@ pub(crate) trait TenantJob: Send + Sync + 'static {
 
     /// Does the work for `tenant` on `db`, a connection no other worker uses, its
     /// `search_path` set to the tenant's schema. Only an [`Attempt::First`] may be
-    /// [`Ran::Busy`].
+    /// [`Ran::Busy`]; a job that calls hooks calls its "before" hook only when
+    /// [`Attempt::is_first`].
     async fn run(
         &self,
         db: &mut dyn Driver,
@@ -59,8 +70,8 @@ pub(crate) trait TenantJob: Send + Sync + 'static {
 }
 
 /// Runs `job` on every tenant, at most `concurrency` at once; with `abort_on_failure`, the
-/// first failure stops the start of new tenants and the rest are skipped. Results come
-/// back in `tenants`' order.
+/// first failure stops the start of new tenants and the rest are skipped (and no tenant is
+/// put off). Results come back in `tenants`' order.
 pub(crate) async fn fan_out<J: TenantJob>(
     fleet: &Fleet,
     job: Arc<J>,
@@ -69,6 +80,11 @@ pub(crate) async fn fan_out<J: TenantJob>(
     abort_on_failure: bool,
 ) -> Vec<J::Output> {
     let count = tenants.len();
+    let attempt = if abort_on_failure {
+        Attempt::Only
+    } else {
+        Attempt::First
+    };
     let queue = Arc::new(Mutex::new(
         tenants
             .into_iter()
@@ -76,7 +92,7 @@ pub(crate) async fn fan_out<J: TenantJob>(
             .map(|(index, tenant)| Queued {
                 index,
                 tenant,
-                attempt: Attempt::First,
+                attempt,
             })
             .collect::<VecDeque<_>>(),
     ));
@@ -152,18 +168,18 @@ impl<J: TenantJob> Worker<J> {
         self.queue.lock().expect("queue lock").pop_front()
     }
 
-    /// Queues a busy tenant again, behind every other, for its last attempt.
+    /// Queues a busy tenant again, behind every other.
     fn put_back(&self, queued: Queued) {
         assert_eq!(
             queued.attempt,
             Attempt::First,
-            "a job must finish a tenant's last attempt"
+            "only a first attempt may be put off"
         );
-        let last = Queued {
-            attempt: Attempt::Last,
+        let again = Queued {
+            attempt: Attempt::Again,
             ..queued
         };
-        self.queue.lock().expect("queue lock").push_back(last);
+        self.queue.lock().expect("queue lock").push_back(again);
     }
 
     async fn one(
