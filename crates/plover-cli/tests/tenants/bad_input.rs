@@ -1,11 +1,14 @@
-//! Bad input: invalid tenant ids, `drop` without `--force`, existing and missing tenants,
-//! SQLite and a missing tenant migrations directory; each refused, changing nothing.
+//! Bad input: invalid tenant ids, `drop` without `--force`, existing, missing and unlisted
+//! tenants, SQLite and a missing tenant migrations directory; each refused, changing
+//! nothing.
 
 use plover_testkit::{Backend, TestDb, query_i64};
 
 use crate::support::{Outcome, database, plover};
 
-use super::support::{ITEMS, history, ids, migrated_fleet, project, schema, schemas, tenants};
+use super::support::{
+    ITEMS, done, history, ids, migrated_fleet, project, schema, schemas, tenants,
+};
 
 const INJECTION: &str = "a\"; drop schema public; --";
 
@@ -140,11 +143,85 @@ async fn drop_needs_force_create_refuses_an_existing_tenant_and_migrate_a_missin
         "{}",
         out.stderr
     );
+    // Nor by recording migrations as applied in it, or marking what was applied by hand.
+    for args in [
+        &["migrate", "--tenant", "acme", "--mark-applied"][..],
+        &["sync", "--mark-missing", "--tenant", "acme", "--apply"],
+    ] {
+        let out = tenants(&dir, &db, args);
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(
+            out.stderr.contains("has no schema"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
     assert!(
         !schemas(conn.as_mut())
             .await
             .contains(&"tenant_acme".to_owned())
     );
+}
+
+/// With tenants listed in `tenants.ids`: an id not in the list is refused, not created; a
+/// listed tenant without a schema yet is not created by recording or marking migrations in
+/// it; a tenant whose history cannot be read is reported failed by `sync --apply` too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listed_tenants_are_checked_and_a_missing_schema_is_never_made_by_bookkeeping() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project("[tenants]\nids = [\"acme\", \"beta\", \"broken\"]\n", ITEMS);
+    let mut conn = db.connect().await;
+    conn.execute_script(
+        "CREATE SCHEMA tenant_broken; \
+         CREATE TABLE tenant_broken.plover_migrations (nothing_plover_reads integer)",
+    )
+    .await
+    .unwrap();
+    let out = tenants(&dir, &db, &["migrate", "--tenant", "acme"]);
+    assert_eq!(out.code, 0, "{out:?}");
+
+    let out = tenants(&dir, &db, &["migrate", "--tenant", "acmee"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("\"acmee\" is not a tenant") && out.stderr.contains("tenants.ids"),
+        "{}",
+        out.stderr
+    );
+
+    let out = tenants(&dir, &db, &["--json", "migrate", "--all", "--mark-applied"]);
+    assert_eq!(out.code, 4, "{out:?}");
+    let report = done(&out);
+    let failed = report["tenants"].as_array().unwrap().iter();
+    let beta = failed.clone().find(|t| t["id"] == "beta").expect("beta");
+    assert_eq!(beta["outcome"], "failed", "{report}");
+    assert!(
+        beta["error"].as_str().unwrap().contains("does not exist"),
+        "{report}"
+    );
+
+    let out = tenants(
+        &dir,
+        &db,
+        &["--json", "sync", "--mark-missing", "--all", "--apply"],
+    );
+    assert_eq!(out.code, 8, "{out:?}");
+    let report = done(&out);
+    let mut failed: Vec<&str> = report["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["error"].is_string())
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    failed.sort_unstable();
+    assert_eq!(failed, ["beta", "broken"], "{report}");
+    assert_eq!(report["failed"], 2, "{report}");
+
+    let all = schemas(conn.as_mut()).await;
+    assert!(!all.contains(&"tenant_beta".to_owned()), "{all:?}");
+    assert!(!all.contains(&"tenant_acmee".to_owned()), "{all:?}");
 }
 
 #[test]

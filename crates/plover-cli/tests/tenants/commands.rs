@@ -111,6 +111,36 @@ async fn failing_canaries_skip_the_rest_and_on_error_abort_skips_what_was_not_st
     }
 }
 
+/// `--canary N` takes the first N tenants with work, not the first N tenants: here the
+/// first two are up to date, so the third is the canary, and when it fails the fourth is
+/// skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canaries_are_the_first_tenants_with_work() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project(NO_LINT, ISOLATION);
+    let ids = ids("k", 4);
+    migrated_fleet(&dir, &db, &ids, &["--to", "1"]).await;
+    let up_to_date = format!("{},{}", ids[0], ids[1]);
+    let out = tenants(&dir, &db, &["migrate", "--tenants", &up_to_date]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut conn = db.connect().await;
+    duplicate_names(conn.as_mut(), &ids[2], true).await;
+
+    let out = tenants(&dir, &db, &["--json", "migrate", "--all", "--canary", "1"]);
+    assert_eq!(out.code, 4, "{out:?}");
+    let report = done(&out);
+    assert_eq!(report["canary_failed"], true, "{report}");
+    assert_eq!(counts(&report), [4, 2, 1, 1], "{report}");
+    assert_eq!(
+        with_outcome(&report, "failed"),
+        BTreeSet::from([ids[2].clone()])
+    );
+    assert_eq!(entry(&report, &ids[3])["error"], "a canary tenant failed");
+    assert_eq!(history(conn.as_mut(), &schema(&ids[3])).await, [1]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_lists_what_would_run_and_changes_nothing() {
     let Some(db) = database(Backend::Postgres).await else {

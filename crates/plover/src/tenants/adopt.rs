@@ -29,6 +29,17 @@ pub(crate) async fn mark_applied(
     target: Option<Version>,
     observer: &mut TenantObserver<'_>,
 ) -> Result<Vec<Done>, String> {
+    // Recording would create the schema with a history table and nothing else in it.
+    if !super::lifecycle::schema_exists(db, &tenant.schema)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        return Err(format!(
+            "schema {} does not exist, so there is nothing to record as applied; \
+             `plover tenants migrate --tenant {}` creates and migrates it",
+            tenant.schema, tenant.id
+        ));
+    }
     let report = match tracked(db, tenant, adopt_table).await? {
         None => migrator.mark_applied(db, target, observer).await,
         Some(entries) => {

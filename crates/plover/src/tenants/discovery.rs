@@ -31,7 +31,8 @@ pub async fn discover(
     Ok(tenants)
 }
 
-fn source_name(settings: &TenantSettings) -> &'static str {
+/// The setting tenants are found by, as the config file names it.
+pub(super) fn source_name(settings: &TenantSettings) -> &'static str {
     match settings.discovery {
         Discovery::List(_) => "tenants.ids",
         Discovery::Query(_) => "tenants.query",

@@ -41,6 +41,15 @@ pub enum TenantError {
         /// Its schema.
         schema: String,
     },
+    /// A tenant named on the command line is not among those `tenants.ids` lists or
+    /// `tenants.query` returns.
+    #[error("{id:?} is not a tenant: it is not among those {setting} gives")]
+    NotListed {
+        /// The id.
+        id: String,
+        /// `tenants.ids` or `tenants.query`.
+        setting: &'static str,
+    },
     /// `create` found the schema already there.
     #[error(
         "tenant {id:?} already exists (schema {schema:?}); `plover tenants migrate --tenant {id}` brings it up to date"

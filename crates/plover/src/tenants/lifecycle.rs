@@ -140,7 +140,8 @@ impl Fleet {
     }
 }
 
-async fn schema_exists(db: &mut dyn Driver, schema: &str) -> Result<bool, TenantError> {
+/// Whether `schema` exists.
+pub(super) async fn schema_exists(db: &mut dyn Driver, schema: &str) -> Result<bool, TenantError> {
     let rows = db
         .query(SCHEMA_EXISTS, &[Value::from(schema)])
         .await

@@ -12,15 +12,16 @@ use super::hooks::TenantObserver;
 use super::pool::{Attempt, Ran, TenantJob, fan_out};
 use super::report::{FleetReport, MigrateOptions, Outcome, TenantResult};
 use super::status::{TenantState, TenantStatus};
-use super::{Discovery, Fleet, FleetHooks, OnError, Selection, Tenant, TenantError, adopt};
+use super::{Fleet, FleetHooks, OnError, Selection, Tenant, TenantError, adopt};
 use crate::migrator::Done;
 
 impl Fleet {
     /// Brings every selected tenant up to date (or to `options.target`). With tenants found
     /// by their schemas, a tenant named in `selection` must have its schema already.
     ///
-    /// When every file up to the target passes the preflight, each tenant's worker tries
-    /// its lock and reads its history in one round trip. Otherwise the histories are read
+    /// When every file up to the target passes the preflight (and no canaries are asked
+    /// for), each tenant's worker tries its lock and reads its history in one round trip.
+    /// Otherwise the histories are read
     /// first, in a few queries: the run is refused if a file that fails the preflight is
     /// pending anywhere, and only tenants with something to do get a worker. Each tenant is
     /// migrated under its own lock. A tenant whose lock another runner holds goes to the
@@ -34,14 +35,12 @@ impl Fleet {
     ) -> Result<FleetReport, TenantError> {
         let started = Instant::now();
         let mut db = self.connect().await?;
-        let tenants = self.select(db.as_mut(), selection).await?;
-        if matches!(selection, Selection::Only(_))
-            && matches!(self.settings.discovery, Discovery::Schemas)
-        {
-            self.require_schemas(db.as_mut(), &tenants).await?;
-        }
+        let tenants = self.select_to_change(db.as_mut(), selection).await?;
         let mode = Mode::of(options);
+        // Canaries are the first tenants with work: only the statuses tell which those are.
+        let canaries = options.canary.is_some_and(|n| n > 0);
         if let Mode::Apply(target) = mode
+            && !canaries
             && self.files_pass_preflight(db.as_ref(), target)
         {
             drop(db);

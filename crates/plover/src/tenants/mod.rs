@@ -160,9 +160,47 @@ impl Fleet {
                         tenants.push(tenant);
                     }
                 }
+                self.require_listed(db, &tenants).await?;
                 Ok(tenants)
             }
         }
+    }
+
+    /// With tenants listed (`ids`) or queried (`query`), that every one of `named` is one
+    /// of them: a mistyped id is refused, never created.
+    async fn require_listed(
+        &self,
+        db: &mut dyn Driver,
+        named: &[Tenant],
+    ) -> Result<(), TenantError> {
+        if matches!(self.settings.discovery, Discovery::Schemas) {
+            return Ok(());
+        }
+        let listed = discovery::discover(db, &self.settings).await?;
+        match named.iter().find(|t| !listed.contains(t)) {
+            Some(tenant) => Err(TenantError::NotListed {
+                id: tenant.id.clone(),
+                setting: discovery::source_name(&self.settings),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Fleet::select`] for a command that changes tenants: with tenants found by their
+    /// schemas, a tenant named in `selection` must have its schema already (a mistyped id
+    /// is refused rather than created; `tenants create` makes new tenants).
+    pub(super) async fn select_to_change(
+        &self,
+        db: &mut dyn Driver,
+        selection: &Selection,
+    ) -> Result<Vec<Tenant>, TenantError> {
+        let tenants = self.select(db, selection).await?;
+        if matches!(selection, Selection::Only(_))
+            && matches!(self.settings.discovery, Discovery::Schemas)
+        {
+            self.require_schemas(db, &tenants).await?;
+        }
+        Ok(tenants)
     }
 
     /// The migrator of one tenant: the fleet's migrations, the tenant's history table.

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::hooks::TenantObserver;
 use super::pool::{Attempt, Ran, TenantJob, fan_out};
-use super::{Fleet, FleetHooks, Selection, Tenant, TenantError};
+use super::{Fleet, FleetHooks, Selection, Tenant, TenantError, TenantStatus};
 
 /// What `sync` reconciles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -54,6 +54,9 @@ pub struct SyncReport {
 
 impl Fleet {
     /// Reconciles history rows with the files: a dry run (`apply == false`) only reports.
+    /// A tenant named in `selection` must exist, as for `migrate`; a tenant whose history
+    /// cannot be read, or (marking) whose schema does not exist, is reported failed and
+    /// left alone.
     pub async fn sync(
         &self,
         selection: &Selection,
@@ -61,32 +64,29 @@ impl Fleet {
         apply: bool,
         hooks: Arc<dyn FleetHooks>,
     ) -> Result<SyncReport, TenantError> {
-        let statuses = self.status(selection).await?;
+        let mut db = self.connect().await?;
+        let tenants = self.select_to_change(db.as_mut(), selection).await?;
+        let statuses = self
+            .read_statuses(db.as_mut(), &tenants, self.settings.concurrency)
+            .await?;
+        drop(db);
         let total = statuses.len();
         let planned: Vec<TenantSync> = statuses
             .into_iter()
-            .map(|status| TenantSync {
-                versions: match action {
-                    SyncAction::MarkMissing => status.pending_versions,
-                    SyncAction::CleanOrphans => status.missing_versions,
-                },
-                error: status.error,
-                tenant: status.tenant,
-            })
-            .filter(|s| !s.versions.is_empty() || s.error.is_some())
+            .filter_map(|status| planned(status, action))
             .collect();
         let tenants = if apply {
-            let work = planned
-                .into_iter()
-                .filter(|s| s.error.is_none())
-                .map(|s| s.tenant)
-                .collect();
+            let (work, failed): (Vec<_>, Vec<_>) =
+                planned.into_iter().partition(|s| s.error.is_none());
             let job = Arc::new(SyncJob {
                 fleet: self.clone(),
                 action,
                 hooks,
             });
-            fan_out(self, job, work, self.settings.concurrency, false).await
+            let work = work.into_iter().map(|s| s.tenant).collect();
+            let mut done = fan_out(self, job, work, self.settings.concurrency, false).await;
+            done.extend(failed);
+            done
         } else {
             planned
         };
@@ -99,6 +99,36 @@ impl Fleet {
             tenants,
         })
     }
+}
+
+/// What `action` would change in the tenant of `status`, or why it cannot; `None` when
+/// there is nothing to do.
+fn planned(status: TenantStatus, action: SyncAction) -> Option<TenantSync> {
+    let tenant = status.tenant;
+    if !status.schema_exists {
+        // Marking would create the schema with a history table and nothing else in it.
+        let error = (action == SyncAction::MarkMissing).then(|| {
+            format!(
+                "schema {} does not exist, so nothing in it was applied by hand; \
+                 `plover tenants migrate --tenant {}` creates and migrates it",
+                tenant.schema, tenant.id
+            )
+        });
+        return error.map(|error| TenantSync {
+            tenant,
+            versions: Vec::new(),
+            error: Some(error),
+        });
+    }
+    let versions = match action {
+        SyncAction::MarkMissing => status.pending_versions,
+        SyncAction::CleanOrphans => status.missing_versions,
+    };
+    (!versions.is_empty() || status.error.is_some()).then_some(TenantSync {
+        tenant,
+        versions,
+        error: status.error,
+    })
 }
 
 struct SyncJob {

@@ -79,6 +79,7 @@ fn tenant_failure(error: TenantError) -> Failure {
         TenantError::Usage(_)
         | TenantError::InvalidId(_)
         | TenantError::NoSuchTenant { .. }
+        | TenantError::NotListed { .. }
         | TenantError::SeedFile { .. } => Exit::Usage,
         TenantError::Connect { source, .. } if source.kind == plover::core::ErrorKind::Config => {
             Exit::Usage
