@@ -46,6 +46,17 @@ pub enum TenantIdError {
         /// Its length in bytes.
         bytes: usize,
     },
+    /// The schema name is one PostgreSQL or every database has for itself.
+    #[error(
+        "tenant id {id:?} makes the schema name {schema:?}, which is not a tenant's: \
+         `public`, `information_schema` and names starting `pg_` are PostgreSQL's own"
+    )]
+    Reserved {
+        /// The refused id.
+        id: String,
+        /// The schema name it would make.
+        schema: String,
+    },
     /// The template has no `{id}`, or has it more than once.
     #[error("tenants.schema_template {template:?} must contain {ID_PLACEHOLDER} exactly once")]
     Template {
@@ -183,6 +194,12 @@ impl SchemaTemplate {
                 schema,
             });
         }
+        if is_reserved(&schema) {
+            return Err(TenantIdError::Reserved {
+                id: id.to_owned(),
+                schema,
+            });
+        }
         Ok(schema)
     }
 
@@ -203,6 +220,13 @@ impl SchemaTemplate {
         };
         format!("{}%{}", escape(&self.prefix), escape(&self.suffix))
     }
+}
+
+/// Whether `schema` is PostgreSQL's own (`pg_catalog`, `pg_toast`, ... and any name it
+/// reserves with `pg_`), the SQL standard's `information_schema`, or the `public` schema
+/// every database starts with: with a template like `{id}`, none of them is a tenant.
+fn is_reserved(schema: &str) -> bool {
+    schema.starts_with("pg_") || schema == "information_schema" || schema == "public"
 }
 
 impl Default for SchemaTemplate {
@@ -253,6 +277,30 @@ mod tests {
         assert!(template.schema_for("a\"b", &pattern).is_err());
         assert!(template.schema_for("a b", &pattern).is_err());
         assert!(template.schema_for("a;b", &pattern).is_err());
+    }
+
+    #[test]
+    fn postgresql_s_own_schemas_are_not_tenants() {
+        let bare = SchemaTemplate::parse("{id}").unwrap();
+        let pattern = IdPattern::default();
+        for id in [
+            "public",
+            "information_schema",
+            "pg_catalog",
+            "pg_toast",
+            "pg_temp_1",
+        ] {
+            let error = bare.schema_for(id, &pattern).unwrap_err();
+            assert!(
+                matches!(error, TenantIdError::Reserved { .. }),
+                "{id}: {error}"
+            );
+            assert_eq!(bare.id_of(id, &pattern), None, "{id}");
+        }
+        assert_eq!(bare.schema_for("acme", &pattern).unwrap(), "acme");
+        assert_eq!(bare.schema_for("public2", &pattern).unwrap(), "public2");
+        // Under the default template the same ids are ordinary tenants.
+        assert_eq!(schema("public").unwrap(), "tenant_public");
     }
 
     #[test]
