@@ -383,13 +383,7 @@ impl Driver for PostgresDriver {
                 return Err(from_postgres(&e, Some(sql)));
             }
         };
-        Ok(messages
-            .iter()
-            .map(|m| match m {
-                SimpleQueryMessage::CommandComplete(rows) => *rows,
-                _ => 0,
-            })
-            .sum())
+        Ok(rows_changed(&messages))
     }
 
     async fn lock_holder(
@@ -422,4 +416,28 @@ impl std::fmt::Debug for PostgresDriver {
             .field("server_version", &self.server_version)
             .finish()
     }
+}
+
+/// The rows a simple query's statements inserted, updated or deleted: each statement's
+/// count, except those of statements that returned rows. The messages carry no command
+/// tag, so a `SELECT` (whose count is the rows it read) is told apart only by its rows; a
+/// change with `RETURNING` is left out with it.
+fn rows_changed(messages: &[SimpleQueryMessage]) -> u64 {
+    let mut total = 0;
+    let mut returned_rows = false;
+    for message in messages {
+        match message {
+            SimpleQueryMessage::CommandComplete(rows) => {
+                if !returned_rows {
+                    total += rows;
+                }
+                returned_rows = false;
+            }
+            SimpleQueryMessage::RowDescription(_) | SimpleQueryMessage::Row(_) => {
+                returned_rows = true;
+            }
+            _ => {}
+        }
+    }
+    total
 }
