@@ -225,7 +225,7 @@ async fn listed_tenants_are_checked_and_a_missing_schema_is_never_made_by_bookke
 }
 
 #[test]
-fn a_sqlite_database_and_a_missing_tenants_directory_are_refused() {
+fn a_sqlite_database_and_a_missing_or_shared_tenants_directory_are_refused() {
     let dir = project("", ITEMS);
     let sqlite = dir.join("app.db");
     let out: Outcome = plover(dir.path())
@@ -265,4 +265,20 @@ fn a_sqlite_database_and_a_missing_tenants_directory_are_refused() {
         .into();
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("fleet-migrations"), "{}", out.stderr);
+
+    // The shared migrations directory, given by mistake (it exists, so the check above
+    // does not catch it), is refused too.
+    std::fs::create_dir_all(dir.join("migrations")).unwrap();
+    let out: Outcome = plover(dir.path())
+        .args(["--database", url, "tenants", "--tenants-dir", "migrations"])
+        .args(["sync", "--clean-orphans"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("shared migrations directory"),
+        "{}",
+        out.stderr
+    );
 }

@@ -5,6 +5,8 @@ mod migrate;
 mod progress;
 mod reports;
 
+use std::path::Path;
+
 use plover::tenants::{Fleet, Selection, TenantError};
 
 use crate::args::{Global, TenantSelection, TenantsArgs, TenantsCommand};
@@ -30,6 +32,7 @@ pub async fn run(
     if let Some(dir) = &args.tenants_dir {
         settings.tenants.dir = dir.clone();
     }
+    refuse_shared_directory(&settings.tenants.dir, &settings.migrations_dir)?;
     // Made on demand: `new` runs before a new project has a tenant migrations directory.
     let fleet = || {
         Fleet::new(
@@ -50,6 +53,28 @@ pub async fn run(
         TenantsCommand::Drift(args) => reports::drift(&fleet()?, args, output).await,
         TenantsCommand::Seed(args) => reports::seed(&fleet()?, args, output).await,
     }
+}
+
+/// Refuses a tenant migrations directory that is the shared one `plover up` applies: every
+/// tenant would look `ahead` of tenant migrations it never had, and `sync --clean-orphans`
+/// would offer to delete its history.
+fn refuse_shared_directory(tenants_dir: &Path, shared_dir: &Path) -> Result<(), Failure> {
+    let same = match (tenants_dir.canonicalize(), shared_dir.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => tenants_dir == shared_dir,
+    };
+    if same {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "the tenant migrations directory {} is the shared migrations directory that \
+                 `plover up` applies; tenant migrations need their own (tenants.dir, or \
+                 --tenants-dir; `tenant-migrations` by default)",
+                tenants_dir.display()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The tenants a command works on; commands that change tenants must be told which.
