@@ -8,6 +8,9 @@ use std::borrow::Cow;
 
 use plover_core::percent::percent_decode;
 
+/// What a password is replaced by.
+const MASK: &str = "***";
+
 /// The byte ranges of every password in `text`: the password of each `scheme://user:pw@host`
 /// URL and the value of each `password=` setting (URL query or libpq key/value string).
 pub fn password_spans(text: &str) -> Vec<(usize, usize)> {
@@ -46,9 +49,15 @@ fn setting_passwords(text: &str) -> Vec<(usize, usize)> {
     let mut from = 0;
     while let Some(found) = lower[from..].find("password=") {
         let start = from + found + "password=".len();
-        let end = text[start..]
-            .find(|c: char| ends_a_value(c) || c == '&')
-            .map_or(text.len(), |i| start + i);
+        // Masked already (a URL shown by its `Display`, then `: ` and the error): the
+        // colon is the message's. A password cannot hold the space that follows it.
+        let end = if text[start..].starts_with(&format!("{MASK}: ")) {
+            start + MASK.len()
+        } else {
+            text[start..]
+                .find(|c: char| ends_a_value(c) || c == '&')
+                .map_or(text.len(), |i| start + i)
+        };
         if end > start {
             spans.push((start, end));
         }
@@ -79,7 +88,7 @@ fn mask(text: &str, spans: Vec<(usize, usize)>) -> String {
             continue;
         }
         out.push_str(&text[at..start]);
-        out.push_str("***");
+        out.push_str(MASK);
         at = end;
     }
     out.push_str(&text[at..]);
@@ -157,6 +166,16 @@ mod tests {
             redact("line 2: url = \"postgres://app:s3cr\\qet@db/app\"\nexpected"),
             "line 2: url = \"postgres://app:***@db/app\"\nexpected"
         );
+    }
+
+    #[test]
+    fn a_masked_password_keeps_what_follows_it() {
+        assert_eq!(
+            redact("cannot connect to postgres://u@h/d?password=***: refused"),
+            "cannot connect to postgres://u@h/d?password=***: refused"
+        );
+        assert_eq!(redact("password=***x: y"), "password=*** y");
+        assert_eq!(redact("password=***:x y"), "password=*** y");
     }
 
     #[test]
