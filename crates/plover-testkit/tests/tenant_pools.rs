@@ -134,6 +134,45 @@ async fn clean_recycling_hands_each_connection_out_on_the_tenant_schema() {
     }
 }
 
+/// A connection dropped in the middle of a transaction (or after an error aborted one) is
+/// handed out with that transaction rolled back: its rows never reach the next user, and a
+/// rollback of the next user's own does not bring back the dropped user's `SET`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clean_recycling_rolls_back_a_transaction_left_open() {
+    let Some((db, mut admin)) = database(&["acme"]).await else {
+        return;
+    };
+    let pools = TenantPools::new(config(&db, 5, 1)).unwrap();
+    let conn = pools.get("acme").await.unwrap();
+    conn.batch_execute("BEGIN; INSERT INTO items VALUES ('left open'); SET search_path TO public")
+        .await
+        .unwrap();
+    drop(conn);
+    let mut conn = pools.get("acme").await.unwrap();
+    // The dropped user's INSERT gave its transaction an id; a fresh session has none.
+    let no_transaction_id = "SELECT (txid_current_if_assigned() IS NULL)::text";
+    assert_eq!(text(&conn, no_transaction_id).await, "true");
+    assert_eq!(text(&conn, "SELECT count(*)::text FROM items").await, "1");
+    let transaction = conn.transaction().await.unwrap();
+    transaction.rollback().await.unwrap();
+    let schema = text(&conn, "SELECT current_schema()::text").await;
+    assert_eq!(schema, "tenant_acme");
+    let rows = "SELECT count(*) FROM tenant_acme.items";
+    assert_eq!(
+        query_i64(&mut admin, rows).await,
+        1,
+        "the open insert was kept"
+    );
+
+    conn.batch_execute("BEGIN; SELECT 1/0").await.unwrap_err();
+    drop(conn);
+    let conn = pools.get("acme").await.unwrap();
+    assert_eq!(
+        text(&conn, "SELECT current_schema()::text").await,
+        "tenant_acme"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_tenant_gets_the_same_pool_until_it_is_evicted() {
     let Some((db, mut admin)) = database(&["acme"]).await else {
@@ -353,6 +392,7 @@ async fn dispose_is_idempotent_and_every_later_call_fails_clearly() {
         assert_eq!(error.to_string(), "tenant pools were disposed");
     };
     disposed(pools.get("a").await.map(drop));
+    disposed(pools.get("not an id!").await.map(drop));
     disposed(pools.pool("a").map(drop));
     disposed(pools.evict("a").map(drop));
     disposed(pools.warmup(&["a"]).await.map(drop));
@@ -409,6 +449,17 @@ async fn warmup_reports_every_tenant() {
     assert_eq!(pools.active_tenant_ids().len(), 3, "a, b and missing");
     assert_eq!(server_connections(&mut admin).await, 3);
     assert_invariants(&pools);
+
+    // Again: the pool a failed warmup left is there, and still not warm.
+    let report = pools.warmup(&["b", "missing"]).await.unwrap();
+    assert_eq!(
+        (report.succeeded, report.failed, report.already_warm),
+        (1, 1, 1)
+    );
+    assert!(matches!(
+        report.details[1].outcome,
+        WarmupOutcome::Failed(PoolsError::MissingSchema { .. })
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -92,12 +92,14 @@ impl fmt::Debug for PoolsConfig {
 /// How a connection is made ready each time it is handed out again.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Recycling {
-    /// Only checks that the connection is open: no round trip, but a setting changed by its
-    /// previous user (a `SET search_path`, say) stays.
+    /// Only checks that the connection is open: no round trip, but what its previous user
+    /// left stays: a setting changed (a `SET search_path`, say), and a transaction left open
+    /// or aborted.
     Fast,
-    /// Resets the session first (`RESET ALL`, `DISCARD TEMP`, advisory locks released: deadpool's
-    /// `RecyclingMethod::Clean`), so every checkout starts on the tenant's `search_path`.
-    /// One round trip per checkout.
+    /// Resets the session first (a transaction left open or aborted rolled back, then
+    /// deadpool's `RecyclingMethod::Clean`: `RESET ALL`, `DISCARD TEMP`, advisory locks
+    /// released), so every checkout starts on the tenant's `search_path`, outside any
+    /// transaction. One round trip per checkout.
     #[default]
     Clean,
 }

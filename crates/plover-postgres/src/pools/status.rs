@@ -13,9 +13,10 @@ use super::reports::{
 use super::{PoolsError, TenantPools};
 
 impl TenantPools {
-    /// Opens one connection in the pool of each of `ids` that has none yet, checking that the
-    /// tenant's schema exists, `concurrency` tenants at a time. A tenant that fails is
-    /// reported, not raised; more ids than `max_pools` evict the first ones warmed.
+    /// Makes sure each of `ids` has a pool holding a connection on the tenant's schema
+    /// (checked to exist, on a connection of the pool, for pools already there too),
+    /// `concurrency` tenants at a time. A tenant that fails is reported, not raised; more ids
+    /// than `max_pools` evict the first ones warmed.
     pub async fn warmup<S: AsRef<str>>(&self, ids: &[S]) -> Result<WarmupReport, PoolsError> {
         drop(self.live()?);
         let started = Instant::now();
@@ -38,11 +39,13 @@ impl TenantPools {
 
     async fn warm(&self, id: &str) -> TenantWarmup {
         let started = Instant::now();
+        // A pool that is there already is checked too: one left by a failed warmup (kept
+        // for the health check to report) must not count as warm.
         let outcome = match self.lookup(id) {
-            Ok((_, Lookup::Hit)) => WarmupOutcome::AlreadyWarm,
-            Ok((pool, Lookup::Miss)) => match self.ping(id, &pool).await {
-                Ok(()) => WarmupOutcome::Warmed,
-                Err(error) => WarmupOutcome::Failed(error),
+            Ok((pool, lookup)) => match (self.ping(id, &pool).await, lookup) {
+                (Ok(()), Lookup::Hit) => WarmupOutcome::AlreadyWarm,
+                (Ok(()), Lookup::Miss) => WarmupOutcome::Warmed,
+                (Err(error), _) => WarmupOutcome::Failed(error),
             },
             Err(error) => WarmupOutcome::Failed(error),
         };

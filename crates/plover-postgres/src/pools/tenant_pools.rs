@@ -198,8 +198,8 @@ impl TenantPools {
 
     /// Tenant `id`'s pool, touched, or a new one; the only place pools are made.
     pub(super) fn lookup(&self, id: &str) -> Result<(Pool, Lookup), PoolsError> {
-        let schema = self.schema_name(id)?;
         let mut registry = self.live()?;
+        let schema = self.schema_name(id)?;
         if let Some(pool) = registry.touch(id) {
             return Ok((pool, Lookup::Hit));
         }
@@ -216,7 +216,7 @@ impl TenantPools {
         server.options(with_search_path(server.get_options(), schema));
         let recycling_method = match self.inner.config.recycling {
             Recycling::Fast => RecyclingMethod::Fast,
-            Recycling::Clean => RecyclingMethod::Clean,
+            Recycling::Clean => clean_recycling(),
         };
         let config = ManagerConfig { recycling_method };
         let manager = match &self.inner.tls {
@@ -359,6 +359,17 @@ pub(super) fn describe(server: &tokio_postgres::Config) -> String {
     let user = server.get_user().unwrap_or_default();
     let database = server.get_dbname().unwrap_or_default();
     format!("{user}@{host}:{port}/{database}")
+}
+
+/// deadpool's `Clean` reset, after a `ROLLBACK`: a connection dropped inside a transaction
+/// (begun and never ended, or aborted by an error) must not hand its next user that
+/// transaction, with its uncommitted rows and a `SET` that a later rollback would bring
+/// back over the reset.
+fn clean_recycling() -> RecyclingMethod {
+    let reset = RecyclingMethod::Clean
+        .query()
+        .expect("the Clean method has a query");
+    RecyclingMethod::Custom(format!("ROLLBACK; {reset}"))
 }
 
 #[cfg(test)]
