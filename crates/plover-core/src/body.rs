@@ -200,15 +200,17 @@ fn is_plain_commit(statement: &str) -> bool {
 }
 
 /// The leading words of a transaction-control statement, `None` for anything else.
-/// `ROLLBACK TO SAVEPOINT` stays inside the transaction and is allowed.
+/// `ROLLBACK [WORK | TRANSACTION] TO SAVEPOINT` stays inside the transaction and is allowed.
+/// `PREPARE TRANSACTION` ends the transaction too (even when it fails, and then the
+/// statements after it would each commit on their own).
 fn transaction_control(statement: &str) -> Option<String> {
     let words = leading_words(statement, 3);
-    let first = words.first()?.as_str();
-    let second = words.get(1).map(String::as_str);
-    let controls = match first {
-        "BEGIN" | "COMMIT" | "END" | "ABORT" => true,
-        "START" => second == Some("TRANSACTION"),
-        "ROLLBACK" => second != Some("TO"),
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let controls = match words.as_slice() {
+        ["BEGIN" | "COMMIT" | "END" | "ABORT", ..] => true,
+        ["START" | "PREPARE", "TRANSACTION", ..] => true,
+        ["ROLLBACK", "TO", ..] | ["ROLLBACK", "WORK" | "TRANSACTION", "TO"] => false,
+        ["ROLLBACK", ..] => true,
         _ => false,
     };
     controls.then(|| words.join(" "))
@@ -308,6 +310,28 @@ mod tests {
             TransactionMode::Single,
             Ok((" SAVEPOINT s; ROLLBACK TO SAVEPOINT s; ", true)),
         );
+        check(
+            "SAVEPOINT s; ROLLBACK WORK TO SAVEPOINT s; ROLLBACK TRANSACTION TO s;",
+            TransactionMode::Single,
+            Ok((
+                "SAVEPOINT s; ROLLBACK WORK TO SAVEPOINT s; ROLLBACK TRANSACTION TO s;",
+                false,
+            )),
+        );
+        check(
+            "CREATE TABLE t1 (x int);\nPREPARE TRANSACTION 'px';\nCREATE TABLE t2 (x int);",
+            TransactionMode::Single,
+            Err(
+                "m/1_a.sql:2: `PREPARE TRANSACTION` controls the transaction, which Plover owns: remove it, or split the file (a file wrapped as a whole in BEGIN; ... COMMIT; is fine)",
+            ),
+        );
+        for statement in [
+            "ROLLBACK WORK;",
+            "ROLLBACK PREPARED 'px';",
+            "COMMIT PREPARED 'px';",
+        ] {
+            assert!(transaction_control(statement).is_some(), "{statement}");
+        }
     }
 
     #[test]
