@@ -180,14 +180,27 @@ pub fn resolve(
     if let Some(timeout) = overrides.lock_timeout {
         options.lock_timeout = timeout;
     } else if let Some(value) = &file.migrations.lock_timeout {
+        let value = match value {
+            DurationValue::Text(written) => DurationValue::Text(
+                text("migrations.lock_timeout", &Some(written.clone()))?.unwrap_or_default(),
+            ),
+            seconds => seconds.clone(),
+        };
         options.lock_timeout = value
             .to_duration()
             .map_err(|m| value_error("migrations.lock_timeout", m))?;
     }
-    options.out_of_order = overrides
-        .out_of_order
-        .or(file.migrations.out_of_order)
-        .unwrap_or_default();
+    let out_of_order = text("migrations.out_of_order", &file.migrations.out_of_order)?
+        .map(|written| match written.as_str() {
+            "refuse" => Ok(OutOfOrder::Refuse),
+            "allow" => Ok(OutOfOrder::Allow),
+            _ => Err(value_error(
+                "migrations.out_of_order",
+                format!("`{written}` is neither `refuse` nor `allow`"),
+            )),
+        })
+        .transpose()?;
+    options.out_of_order = overrides.out_of_order.or(out_of_order).unwrap_or_default();
     options.lint = lint_settings(&file.lint).map_err(|(key, message)| value_error(key, message))?;
     let schema = schema_settings(&file.schema, base, &text)?;
     let tenants = tenant_settings(&file.tenants, base, &text)

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use plover_core::plan::OutOfOrder;
 use serde::Deserialize;
 
 use super::ConfigError;
@@ -99,8 +98,9 @@ pub struct MigrationsSection {
     pub dir: Option<String>,
     /// `lock_timeout`: how long to wait for the migration lock (`"60s"`, `"2m"`, or seconds).
     pub lock_timeout: Option<DurationValue>,
-    /// `out_of_order`: `"refuse"` (default) or `"allow"`.
-    pub out_of_order: Option<OutOfOrder>,
+    /// `out_of_order`: `"refuse"` (default) or `"allow"` (read after `${VAR}`s are
+    /// replaced).
+    pub out_of_order: Option<String>,
 }
 
 /// `[history]`

@@ -101,6 +101,13 @@ fn errors_name_the_key() {
         "conf/plover.toml: `migrations.lock_timeout`: `soon` is not a duration like 60s, 2m or 500ms"
     );
 
+    let config = loaded("[migrations]\nout_of_order = \"sometimes\"").unwrap();
+    let error = resolve(Some(&config), Overrides::default(), &env_with(&[])).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "conf/plover.toml: `migrations.out_of_order`: `sometimes` is neither `refuse` nor `allow`"
+    );
+
     let error = resolve(
         None,
         Overrides::default(),
@@ -140,4 +147,22 @@ fn the_file_url_is_interpolated_only_when_it_is_used() {
     .unwrap();
     assert_eq!(s.database_source, UrlSource::PloverDatabaseUrl);
     assert!(resolve(Some(&config), Overrides::default(), &env_with(&[])).is_err());
+}
+
+#[test]
+fn lock_timeout_and_out_of_order_interpolate_too() {
+    let config =
+        loaded("[migrations]\nlock_timeout = \"${LT}\"\nout_of_order = \"${OOO:-allow}\"").unwrap();
+    let s = resolve(
+        Some(&config),
+        Overrides::default(),
+        &env_with(&[("LT", "5s")]),
+    )
+    .unwrap();
+    assert_eq!(s.options.lock_timeout, Duration::from_secs(5));
+    assert_eq!(s.options.out_of_order, OutOfOrder::Allow);
+    let env = env_with(&[("LT", "90"), ("OOO", "refuse")]);
+    let s = resolve(Some(&config), Overrides::default(), &env).unwrap();
+    assert_eq!(s.options.lock_timeout, Duration::from_secs(90));
+    assert_eq!(s.options.out_of_order, OutOfOrder::Refuse);
 }
