@@ -422,7 +422,8 @@ pub struct UpArgs {
 /// `plover down`
 #[derive(Debug, Args)]
 pub struct DownArgs {
-    /// Revert every migration above this version (0 reverts them all).
+    /// Revert every migration above this version (0 reverts all from 1 up; a version 0
+    /// itself takes --steps).
     #[arg(long, value_name = "VERSION", conflicts_with = "steps")]
     pub to: Option<Version>,
     /// Revert this many migrations [default: 1].

@@ -20,7 +20,10 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return command_line_error(&error),
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
@@ -29,4 +32,34 @@ fn main() -> ExitCode {
         Err(_) => exit::Exit::Internal,
     };
     ExitCode::from(exit as u8)
+}
+
+/// A command line clap refused, or `--help` and `--version` (which clap reports the same
+/// way). A refusal is printed with any password it quotes masked (a URL typed where another
+/// value belongs), and with `--json` also as the error object every failure prints.
+fn command_line_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        error.exit();
+    }
+    let text = error.render().to_string();
+    let text = plover::secrets::redact(&text);
+    if std::env::args_os().any(|arg| arg == "--json") {
+        let first = text.lines().next().unwrap_or_default();
+        let message = first.strip_prefix("error: ").unwrap_or(first);
+        let object = serde_json::json!({
+            "event": "error",
+            "exit_code": exit::Exit::Usage as i32,
+            "kind": exit::Exit::Usage.kind(),
+            "message": message,
+        });
+        println!("{object}");
+    }
+    eprint!("{text}");
+    ExitCode::from(exit::Exit::Usage as u8)
 }

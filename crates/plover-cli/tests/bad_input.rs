@@ -438,6 +438,20 @@ async fn status_check_exit_codes_and_json() {
     assert_eq!(value["migrations"][0]["name"], "a");
     assert_eq!(run(dir.path(), &db, &["up", "--quiet"]).stdout, "");
     assert_eq!(run(dir.path(), &db, &["status", "--check"]).code, 0);
+
+    // A command line clap refuses is a JSON error too.
+    let refused = run(dir.path(), &db, &["up", "--json", "--to", "soon"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    let value: serde_json::Value = serde_json::from_str(&refused.stdout).expect("one JSON object");
+    assert_eq!(value["event"], "error");
+    assert_eq!(value["kind"], "usage");
+    assert!(
+        value["message"]
+            .as_str()
+            .unwrap()
+            .contains("--to <VERSION>"),
+        "{value}"
+    );
 }
 
 #[tokio::test]
@@ -460,7 +474,18 @@ async fn down_without_every_down_script_exits_5_and_reverts_nothing() {
 #[tokio::test]
 async fn passwords_never_leak_from_odd_urls_or_config_errors() {
     let dir = Fixture::new().file("migrations/001_a.sql", "SELECT 1;");
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 6] = [
+        // A URL where clap expects something else: its own error quotes it.
+        (&["postgres://u:clapsecret@127.0.0.1:1/db"], "clapsecret"),
+        (
+            &[
+                "up",
+                "--json",
+                "--to",
+                "postgres://u:tosecret@127.0.0.1:1/db",
+            ],
+            "tosecret",
+        ),
         (
             &[
                 "status",
