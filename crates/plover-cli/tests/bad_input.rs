@@ -35,10 +35,14 @@ type Files = &'static [(&'static str, &'static str)];
 
 #[tokio::test]
 async fn unparseable_names_duplicates_orphans_and_mixed_layouts_name_the_files() {
-    let cases: [(Files, &[&str]); 4] = [
+    let cases: [(Files, &[&str]); 5] = [
         (
             &[("add_users.sql", "")],
             &["migrations/add_users.sql: cannot read the file name"],
+        ),
+        (
+            &[("001_a.sql", ""), ("002_b.SQL", "")],
+            &["002_b.SQL: migration files end in `.sql`, in lower case"],
         ),
         (
             &[("001_a.sql", ""), ("1_b.sql", "")],

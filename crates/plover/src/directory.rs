@@ -19,16 +19,34 @@ pub fn read_directory(dir: &Path) -> Result<Vec<SourceFile>, DirectoryError> {
     for entry in entries(dir)? {
         if entry.is_dir {
             for inner in entries(&entry.path)? {
-                if !inner.is_dir && inner.name.ends_with(".sql") {
+                if !inner.is_dir && is_sql(&inner)? {
                     files.push(read(&inner.path, format!("{}/{}", entry.name, inner.name))?);
                 }
             }
-        } else if entry.name.ends_with(".sql") {
+        } else if is_sql(&entry)? {
             files.push(read(&entry.path, entry.name)?);
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// Whether `entry` is an SQL file; `.SQL` (or any other case) is refused rather than
+/// skipped: on a case-insensitive file system it would otherwise vanish without a word.
+fn is_sql(entry: &Entry) -> Result<bool, DirectoryError> {
+    let Some(dot) = entry.name.rfind('.') else {
+        return Ok(false);
+    };
+    match &entry.name[dot..] {
+        ".sql" => Ok(true),
+        other if other.eq_ignore_ascii_case(".sql") => Err(DirectoryError {
+            message: format!(
+                "{}: migration files end in `.sql`, in lower case; rename it",
+                entry.path.display()
+            ),
+        }),
+        _ => Ok(false),
+    }
 }
 
 struct Entry {

@@ -104,7 +104,7 @@ pub fn new_migration(
             highest
                 .map_or(Some(1), |h| h.checked_add(1))
                 .ok_or_else(exhausted)?,
-            width = width.max(3)
+            width = if highest.is_some() { width } else { 3 }
         )
     };
     let stem = format!("{version}_{name}");
@@ -184,6 +184,11 @@ mod tests {
             names(&created, dir.path()),
             ["0010_more.sql", "0010_more.down.sql"]
         );
+        let unpadded = tempfile::tempdir().unwrap();
+        std::fs::write(unpadded.path().join("1_a.sql"), "").unwrap();
+        std::fs::write(unpadded.path().join("2_b.sql"), "").unwrap();
+        let created = new_migration(unpadded.path(), "c", VersionStyle::Auto, NOW, false).unwrap();
+        assert_eq!(names(&created, unpadded.path()), ["3_c.sql"]);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Header directives in the comments before the first statement: `-- plover:no-transaction`
 //! and `-- plover:allow RULE reason`.
 
+use std::borrow::Cow;
+
 use crate::sql::lexer::{Syntax, TokenKind, tokenize};
 
 use super::SourceError;
@@ -47,7 +49,8 @@ pub fn parse(path: &str, text: &str) -> Result<Directives, SourceError> {
         allow: Vec::new(),
     };
     // Most files mention no directive at all: no need to lex them here.
-    if !text.contains(PREFIX) {
+    let mentions = |w: &[u8]| w.eq_ignore_ascii_case(PREFIX.as_bytes());
+    if !text.as_bytes().windows(PREFIX.len()).any(mentions) {
         return Ok(directives);
     }
     let mut in_header = true;
@@ -61,7 +64,7 @@ pub fn parse(path: &str, text: &str) -> Result<Directives, SourceError> {
             continue;
         }
         let comment = token.text(text)[2..].trim();
-        let Some(directive) = comment.strip_prefix(PREFIX) else {
+        let Some(directive) = directive_in(comment) else {
             continue;
         };
         let line = text[..token.start].matches('\n').count() + 1;
@@ -87,6 +90,24 @@ pub fn parse(path: &str, text: &str) -> Result<Directives, SourceError> {
         }
     }
     Ok(directives)
+}
+
+/// The directive a comment holds: what follows `plover:`, or, with the prefix in other
+/// letter cases, a directive's name and what follows it (`-- PLOVER:no-transaction` means the
+/// directive; `-- Plover: see the runbook` is prose).
+fn directive_in(comment: &str) -> Option<Cow<'_, str>> {
+    if let Some(rest) = comment.strip_prefix(PREFIX) {
+        return Some(Cow::Borrowed(rest));
+    }
+    let rest = comment
+        .get(..PREFIX.len())
+        .filter(|prefix| prefix.eq_ignore_ascii_case(PREFIX))
+        .map(|_| comment[PREFIX.len()..].trim())?;
+    let (name, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let known = ["no-transaction", "allow"]
+        .into_iter()
+        .find(|known| known.eq_ignore_ascii_case(name))?;
+    Some(Cow::Owned(format!("{known} {tail}")))
 }
 
 fn allow(path: &str, line: usize, rest: &str) -> Result<Allow, SourceError> {
@@ -121,6 +142,22 @@ mod tests {
         );
         assert_eq!(
             parse("f.sql", "SELECT 1;").unwrap().transaction,
+            TransactionMode::Single
+        );
+    }
+
+    #[test]
+    fn a_directive_in_capitals_is_still_one_and_prose_stays_prose() {
+        let text = "-- PLOVER:NO-TRANSACTION\nCREATE INDEX CONCURRENTLY i ON t (x);\n";
+        assert_eq!(
+            parse("f.sql", text).unwrap().transaction,
+            TransactionMode::None
+        );
+        let text = "-- Plover:allow ban-drop-column the app stopped reading it\nSELECT 1;";
+        assert_eq!(parse("f.sql", text).unwrap().allow.len(), 1);
+        let prose = "-- Plover: see the runbook\nSELECT 1;\n-- Plover: keep in sync\n";
+        assert_eq!(
+            parse("f.sql", prose).unwrap().transaction,
             TransactionMode::Single
         );
     }
