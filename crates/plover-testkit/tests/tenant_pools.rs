@@ -549,3 +549,48 @@ async fn idle_pools_are_cleaned_up_but_busy_ones_stay() {
     assert!(pools.has_pool("a"), "no sweep after stop_cleanup");
     assert_invariants(&pools);
 }
+
+/// A caller still waiting for a pool's first connection is a user of that pool: the idle
+/// sweep must not close the pool under it, however long the connect takes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_opening_its_first_connection_is_not_idle() {
+    // A server that accepts and never answers: the startup handshake hangs.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let accepting = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let url = format!("postgres://app@127.0.0.1:{port}/app?sslmode=disable");
+    let pools = TenantPools::new(PoolsConfig {
+        idle_ttl: Some(Duration::from_millis(50)),
+        ..PoolsConfig::new(url)
+    })
+    .unwrap();
+    let waiting = tokio::spawn({
+        let pools = pools.clone();
+        async move { pools.get("a").await.map(drop) }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "the silent server answered");
+    assert!(pools.cleanup_idle().unwrap().is_empty());
+    assert!(pools.has_pool("a"));
+    assert_eq!(pools.metrics().evictions.idle, 0);
+
+    waiting.abort();
+    accepting.abort();
+    for _ in 0..100 {
+        if pools.pool("a").unwrap().status().waiting == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        pools.cleanup_idle().unwrap(),
+        ["a"],
+        "idle once nobody waits"
+    );
+}

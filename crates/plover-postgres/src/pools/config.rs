@@ -23,7 +23,8 @@ pub struct PoolsConfig {
     pub max_pools: usize,
     /// At most this many connections in one tenant's pool.
     pub max_connections_per_pool: usize,
-    /// A pool unused for longer than this, with no connection checked out, is closed by
+    /// A pool unused for longer than this, with no connection checked out and no caller
+    /// waiting for one, is closed by
     /// [`TenantPools::cleanup_idle`](super::TenantPools::cleanup_idle); `None` keeps pools until they are evicted.
     pub idle_ttl: Option<Duration>,
     /// How long [`TenantPools::get`](super::TenantPools::get) waits for a connection when the tenant's pool is full.

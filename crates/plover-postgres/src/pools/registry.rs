@@ -88,9 +88,11 @@ impl Drop for Registry {
     }
 }
 
-pub(super) fn in_use(pool: &Pool) -> usize {
+/// Connections checked out plus callers waiting for one, which includes a caller whose
+/// connection is still being opened: a pool with users is never idle.
+pub(super) fn users(pool: &Pool) -> usize {
     let status = pool.status();
-    status.size - status.available
+    status.size - status.available + status.waiting
 }
 
 pub(super) fn tenant_metrics(id: &str, entry: &Entry) -> TenantPoolMetrics {

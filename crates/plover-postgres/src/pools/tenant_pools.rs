@@ -13,7 +13,7 @@ use plover_core::{DriverError, ErrorKind};
 use tokio_postgres::{NoTls, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::registry::{Entry, Lookup, Registry, in_use};
+use super::registry::{Entry, Lookup, Registry, users};
 use super::{PoolsConfig, PoolsError, Recycling};
 use crate::error::{connect_error, from_postgres};
 use crate::{tls, url};
@@ -133,7 +133,7 @@ impl TenantPools {
     }
 
     /// Closes every pool unused for longer than `idle_ttl` that has no connection checked
-    /// out, and returns their tenant ids. Does nothing without `idle_ttl`.
+    /// out and no caller waiting for one, and returns their tenant ids. Does nothing without `idle_ttl`.
     pub fn cleanup_idle(&self) -> Result<Vec<String>, PoolsError> {
         let mut registry = self.live()?;
         let Some(ttl) = self.inner.config.idle_ttl else {
@@ -142,7 +142,7 @@ impl TenantPools {
         let idle: Vec<String> = registry
             .pools
             .iter()
-            .filter(|(_, e)| e.last_used.elapsed() > ttl && in_use(&e.pool) == 0)
+            .filter(|(_, e)| e.last_used.elapsed() > ttl && users(&e.pool) == 0)
             .map(|(id, _)| id.clone())
             .collect();
         for id in &idle {
