@@ -19,7 +19,7 @@ pub use file::{
 
 use crate::database_url::{DatabaseUrl, UrlError};
 use crate::interpolate::interpolate;
-use crate::lint::{LintSection, LintSettings, Preflight, Reversibility};
+use crate::lint::{LintSection, LintSettings, Preflight, Reversibility, VersionValue};
 use crate::migrator::Options;
 use crate::schema::TreeSettings;
 use crate::tenants::{DEFAULT_ADOPT_TABLE, DEFAULT_CONCURRENCY, Discovery, TenantSettings};
@@ -201,7 +201,7 @@ pub fn resolve(
         })
         .transpose()?;
     options.out_of_order = overrides.out_of_order.or(out_of_order).unwrap_or_default();
-    options.lint = lint_settings(&file.lint).map_err(|(key, message)| value_error(key, message))?;
+    options.lint = lint_settings(&file.lint, &text, &value_error)?;
     let schema = schema_settings(&file.schema, base, &text)?;
     let tenants = tenant_settings(&file.tenants, base, &text)
         .map_err(|(key, message)| value_error(key, message))?;
@@ -304,31 +304,47 @@ fn schema_settings(
     })
 }
 
-/// `[lint]`, checked: rule ids must exist and the version must read.
-fn lint_settings(section: &LintSection) -> Result<LintSettings, (&'static str, String)> {
-    let check = |key: &'static str, ids: &[String]| -> Result<(), (&'static str, String)> {
+/// `[lint]`, with `${VAR}`s expanded and checked: rule ids must exist and the version must read.
+fn lint_settings(
+    section: &LintSection,
+    text: &Interpolate<'_>,
+    value_error: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<LintSettings, ConfigError> {
+    let rules = |key: &'static str, ids: &[String]| -> Result<Vec<String>, ConfigError> {
+        let ids = ids
+            .iter()
+            .map(|id| Ok(text(key, &Some(id.clone()))?.unwrap_or_default()))
+            .collect::<Result<Vec<String>, ConfigError>>()?;
         match ids
             .iter()
             .find(|id| plover_lint::catalog::find(id).is_none())
         {
-            Some(id) => Err((
+            Some(id) => Err(value_error(
                 key,
                 format!("no lint rule is called `{id}`; `plover lint --list-rules` lists them"),
             )),
-            None => Ok(()),
+            None => Ok(ids),
         }
     };
-    check("lint.select", section.select.as_deref().unwrap_or_default())?;
-    check("lint.ignore", &section.ignore)?;
-    let postgres_version = section
-        .postgres_version
-        .as_ref()
+    let select = section
+        .select
+        .as_deref()
+        .map(|ids| rules("lint.select", ids))
+        .transpose()?;
+    let ignore = rules("lint.ignore", &section.ignore)?;
+    let postgres_version = match &section.postgres_version {
+        Some(VersionValue::Text(written)) => Some(VersionValue::Text(
+            text("lint.postgres_version", &Some(written.clone()))?.unwrap_or_default(),
+        )),
+        other => other.clone(),
+    };
+    let postgres_version = postgres_version
         .map(|v| v.to_version())
         .transpose()
-        .map_err(|m| ("lint.postgres_version", m))?;
+        .map_err(|m| value_error("lint.postgres_version", m))?;
     Ok(LintSettings {
-        select: section.select.clone(),
-        ignore: section.ignore.clone(),
+        select,
+        ignore,
         postgres_version,
         preflight: if section.preflight == Some(false) {
             Preflight::Off

@@ -166,3 +166,41 @@ fn lock_timeout_and_out_of_order_interpolate_too() {
     assert_eq!(s.options.lock_timeout, Duration::from_secs(90));
     assert_eq!(s.options.out_of_order, OutOfOrder::Refuse);
 }
+
+#[test]
+fn lint_values_interpolate_and_errors_name_the_key() {
+    let config = loaded(
+        "[lint]\npostgres_version = \"${PG:-14}\"\nignore = [\"${SKIP}\"]\nselect = [\"ban-drop-table\"]",
+    )
+    .unwrap();
+    let env = env_with(&[("SKIP", "require-concurrent-index-creation")]);
+    let s = resolve(Some(&config), Overrides::default(), &env).unwrap();
+    assert_eq!(s.options.lint.postgres_version, Some(140000));
+    assert_eq!(s.options.lint.ignore, ["require-concurrent-index-creation"]);
+    assert_eq!(
+        s.options.lint.select.as_deref(),
+        Some(&["ban-drop-table".to_owned()][..])
+    );
+
+    let error = |env: &'static [(&'static str, &'static str)]| {
+        resolve(Some(&config), Overrides::default(), &env_with(env))
+            .unwrap_err()
+            .to_string()
+    };
+    let unset = error(&[]);
+    assert!(
+        unset.starts_with("conf/plover.toml: `lint.ignore`: "),
+        "{unset}"
+    );
+    assert!(unset.contains("SKIP"), "{unset}");
+    assert_eq!(
+        error(&[("SKIP", "no-such-rule")]),
+        "conf/plover.toml: `lint.ignore`: no lint rule is called `no-such-rule`; \
+         `plover lint --list-rules` lists them"
+    );
+    assert_eq!(
+        error(&[("SKIP", "ban-drop-table"), ("PG", "fifteen")]),
+        "conf/plover.toml: `lint.postgres_version`: `fifteen` is not a PostgreSQL version \
+         like 15, 15.4 or 150004"
+    );
+}
