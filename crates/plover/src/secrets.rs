@@ -32,15 +32,29 @@ fn url_passwords(text: &str) -> Vec<(usize, usize)> {
         let end = text[start..]
             .find(ends_a_value)
             .map_or(text.len(), |i| start + i);
-        let url = &text[start..end];
-        if let Some(at) = url.rfind('@')
-            && let Some(colon) = url[..at].find(':')
-        {
-            spans.push((start + colon + 1, start + at));
+        // A single quote may belong to the password (`u:'pw'@h`) rather than end the URL:
+        // when the URL up to it has no `@`, look again past it.
+        let mut found = userinfo_password(&text[start..end]);
+        if found.is_none() && text[end..].starts_with('\'') && !text[start..end].contains('@') {
+            let wide_end = text[start..]
+                .find(|c: char| c != '\'' && ends_a_value(c))
+                .map_or(text.len(), |i| start + i);
+            found = userinfo_password(&text[start..wide_end]);
+        }
+        if let Some((colon, at)) = found {
+            spans.push((start + colon, start + at));
         }
         from = end;
     }
     spans
+}
+
+/// The password's byte range in the part of a URL after `://`: from after the first `:` of
+/// the userinfo to its last `@`.
+fn userinfo_password(url: &str) -> Option<(usize, usize)> {
+    let at = url.rfind('@')?;
+    let colon = url[..at].find(':')?;
+    Some((colon + 1, at))
 }
 
 fn setting_passwords(text: &str) -> Vec<(usize, usize)> {
@@ -53,6 +67,8 @@ fn setting_passwords(text: &str) -> Vec<(usize, usize)> {
         // colon is the message's. A password cannot hold the space that follows it.
         let end = if text[start..].starts_with(&format!("{MASK}: ")) {
             start + MASK.len()
+        } else if text[start..].starts_with('\'') {
+            start + quoted_len(&text[start..])
         } else {
             text[start..]
                 .find(|c: char| ends_a_value(c) || c == '&')
@@ -64,6 +80,23 @@ fn setting_passwords(text: &str) -> Vec<(usize, usize)> {
         from = end.max(start);
     }
     spans
+}
+
+/// The length of the libpq value `'...'` that `value` opens with, quotes included: a
+/// backslash escapes the character after it, so `\'` does not end it. To the end of `value`
+/// when the closing quote is missing.
+fn quoted_len(value: &str) -> usize {
+    let mut chars = value.char_indices().skip(1);
+    while let Some((_, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '\'' => return chars.next().map_or(value.len(), |(i, _)| i),
+            _ => {}
+        }
+    }
+    value.len()
 }
 
 /// Where a URL or setting quoted in a message ends: at white space or a quote (JSON, TOML).
@@ -101,10 +134,8 @@ fn whole_url_spans(url: &str) -> Vec<(usize, usize)> {
     let mut spans = setting_passwords(url);
     if let Some(scheme_end) = url.find("://") {
         let start = scheme_end + 3;
-        if let Some(at) = url[start..].rfind('@')
-            && let Some(colon) = url[start..start + at].find(':')
-        {
-            spans.push((start + colon + 1, start + at));
+        if let Some((colon, at)) = userinfo_password(&url[start..]) {
+            spans.push((start + colon, start + at));
         }
     }
     spans.sort_unstable();
@@ -176,6 +207,24 @@ mod tests {
         );
         assert_eq!(redact("password=***x: y"), "password=*** y");
         assert_eq!(redact("password=***:x y"), "password=*** y");
+    }
+
+    #[test]
+    fn quoted_passwords_are_masked_whole() {
+        assert_eq!(
+            redact("host=h password='s3 cr3t' user=u"),
+            "host=h password=*** user=u"
+        );
+        assert_eq!(
+            redact(r"unexpected argument 'host=h password='it\'s x' dbname=d'"),
+            "unexpected argument 'host=h password=*** dbname=d'"
+        );
+        assert_eq!(redact("password='open ended"), "password=***");
+        assert_eq!(redact_url("host=h password='a b'"), "host=h password=***");
+        assert_eq!(
+            redact("cannot connect to postgres://u:'pw'@h/d: refused"),
+            "cannot connect to postgres://u:***@h/d: refused"
+        );
     }
 
     #[test]
