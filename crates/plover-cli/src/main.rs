@@ -41,16 +41,21 @@ fn command_line_error(error: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(
         error.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
     ) {
         error.exit();
     }
     let text = error.render().to_string();
     let text = plover::secrets::redact(&text);
     if std::env::args_os().any(|arg| arg == "--json") {
-        let first = text.lines().next().unwrap_or_default();
+        // Help shown for a missing subcommand is a refusal too (exit 2), but its text is
+        // the help, not a message.
+        let first = match error.kind() {
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                "a subcommand is missing; --help lists them"
+            }
+            _ => text.lines().next().unwrap_or_default(),
+        };
         let message = first.strip_prefix("error: ").unwrap_or(first);
         let object = serde_json::json!({
             "event": "error",

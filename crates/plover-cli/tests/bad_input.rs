@@ -456,6 +456,14 @@ async fn status_check_exit_codes_and_json() {
             .contains("--to <VERSION>"),
         "{value}"
     );
+    let missing = run(dir.path(), &db, &["--json", "tenants"]);
+    assert_eq!(missing.code, 2, "{missing:?}");
+    let value: serde_json::Value = serde_json::from_str(&missing.stdout).expect("one JSON object");
+    assert_eq!(value["kind"], "usage");
+    assert!(
+        missing.stderr.contains("Usage:"),
+        "the help still shows: {missing:?}"
+    );
 }
 
 #[tokio::test]

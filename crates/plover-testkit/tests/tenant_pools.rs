@@ -460,6 +460,25 @@ async fn warmup_reports_every_tenant() {
         report.details[1].outcome,
         WarmupOutcome::Failed(PoolsError::MissingSchema { .. })
     ));
+
+    // A warm pool whose every connection the application holds is not checked out again:
+    // no wait for checkout_timeout, no Busy.
+    let pools = TenantPools::new(PoolsConfig {
+        checkout_timeout: Duration::from_secs(30),
+        ..config(&db, 5, 1)
+    })
+    .unwrap();
+    pools.warmup(&["a"]).await.unwrap();
+    let held = pools.get("a").await.unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(5), pools.warmup(&["a"]))
+        .await
+        .expect("no checkout wait")
+        .unwrap();
+    assert!(matches!(
+        report.details[0].outcome,
+        WarmupOutcome::AlreadyWarm
+    ));
+    drop(held);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -190,17 +190,21 @@ pub fn resolve(
             .to_duration()
             .map_err(|m| value_error("migrations.lock_timeout", m))?;
     }
-    let out_of_order = text("migrations.out_of_order", &file.migrations.out_of_order)?
-        .map(|written| match written.as_str() {
-            "refuse" => Ok(OutOfOrder::Refuse),
-            "allow" => Ok(OutOfOrder::Allow),
-            _ => Err(value_error(
-                "migrations.out_of_order",
-                format!("`{written}` is neither `refuse` nor `allow`"),
-            )),
-        })
-        .transpose()?;
-    options.out_of_order = overrides.out_of_order.or(out_of_order).unwrap_or_default();
+    // Like the lock timeout, the file's value is read only when no flag overrides it.
+    let out_of_order = match overrides.out_of_order {
+        Some(flag) => Some(flag),
+        None => text("migrations.out_of_order", &file.migrations.out_of_order)?
+            .map(|written| match written.as_str() {
+                "refuse" => Ok(OutOfOrder::Refuse),
+                "allow" => Ok(OutOfOrder::Allow),
+                _ => Err(value_error(
+                    "migrations.out_of_order",
+                    format!("`{written}` is neither `refuse` nor `allow`"),
+                )),
+            })
+            .transpose()?,
+    };
+    options.out_of_order = out_of_order.unwrap_or_default();
     options.lint = lint_settings(&file.lint, &text, &value_error)?;
     let schema = schema_settings(&file.schema, base, &text)?;
     let tenants = tenant_settings(&file.tenants, base, &text)

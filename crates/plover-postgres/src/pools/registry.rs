@@ -25,6 +25,8 @@ pub(super) struct Entry {
     pub(super) schema: String,
     pub(super) tick: u64,
     pub(super) last_used: Instant,
+    /// A warmup found the tenant's schema on one of its connections.
+    pub(super) warm: bool,
 }
 
 /// Whether a lookup found the tenant's pool or made it.
@@ -62,6 +64,7 @@ impl Registry {
             schema,
             tick: self.clock,
             last_used: Instant::now(),
+            warm: false,
         };
         self.pools.insert(id.to_owned(), entry);
     }

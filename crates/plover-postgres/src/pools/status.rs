@@ -14,7 +14,8 @@ use super::{PoolsError, TenantPools};
 
 impl TenantPools {
     /// Makes sure each of `ids` has a pool holding a connection on the tenant's schema
-    /// (checked to exist, on a connection of the pool, for pools already there too),
+    /// (checked to exist, on a connection of the pool; a pool an earlier warmup checked is
+    /// `AlreadyWarm` without a checkout),
     /// `concurrency` tenants at a time. A tenant that fails is reported, not raised; more ids
     /// than `max_pools` evict the first ones warmed.
     pub async fn warmup<S: AsRef<str>>(&self, ids: &[S]) -> Result<WarmupReport, PoolsError> {
@@ -39,13 +40,19 @@ impl TenantPools {
 
     async fn warm(&self, id: &str) -> TenantWarmup {
         let started = Instant::now();
-        // A pool that is there already is checked too: one left by a failed warmup (kept
-        // for the health check to report) must not count as warm.
         let outcome = match self.lookup(id) {
-            Ok((pool, lookup)) => match (self.ping(id, &pool).await, lookup) {
-                (Ok(()), Lookup::Hit) => WarmupOutcome::AlreadyWarm,
-                (Ok(()), Lookup::Miss) => WarmupOutcome::Warmed,
-                (Err(error), _) => WarmupOutcome::Failed(error),
+            // Warm already: no checkout, which could wait on a pool the application holds.
+            Ok((_, Lookup::Hit)) if self.is_warm(id) => WarmupOutcome::AlreadyWarm,
+            // A pool left by a failed warmup (kept for the health check) is checked again.
+            Ok((pool, lookup)) => match self.ping(id, &pool).await {
+                Ok(()) => {
+                    self.mark_warm(id);
+                    match lookup {
+                        Lookup::Hit => WarmupOutcome::AlreadyWarm,
+                        Lookup::Miss => WarmupOutcome::Warmed,
+                    }
+                }
+                Err(error) => WarmupOutcome::Failed(error),
             },
             Err(error) => WarmupOutcome::Failed(error),
         };
@@ -53,6 +60,16 @@ impl TenantPools {
             tenant: id.to_owned(),
             outcome,
             duration: started.elapsed(),
+        }
+    }
+
+    fn is_warm(&self, id: &str) -> bool {
+        self.registry().pools.get(id).is_some_and(|e| e.warm)
+    }
+
+    fn mark_warm(&self, id: &str) {
+        if let Some(entry) = self.registry().pools.get_mut(id) {
+            entry.warm = true;
         }
     }
 

@@ -361,15 +361,17 @@ pub(super) fn describe(server: &tokio_postgres::Config) -> String {
     format!("{user}@{host}:{port}/{database}")
 }
 
-/// deadpool's `Clean` reset, after a `ROLLBACK`: a connection dropped inside a transaction
-/// (begun and never ended, or aborted by an error) must not hand its next user that
-/// transaction, with its uncommitted rows and a `SET` that a later rollback would bring
-/// back over the reset.
+/// deadpool's `Clean` reset, after `BEGIN; ROLLBACK`: a connection dropped inside a
+/// transaction must not hand its next user that transaction, with its uncommitted rows and a
+/// `SET` that a later rollback would bring back over the reset. A bare `ROLLBACK` would do
+/// that too, but on an idle connection (nearly every checkout) it writes a "no transaction in
+/// progress" WARNING to the server log; `BEGIN` first is silent then. In a transaction an
+/// error aborted, `BEGIN` fails and deadpool replaces the connection with a new one.
 fn clean_recycling() -> RecyclingMethod {
     let reset = RecyclingMethod::Clean
         .query()
         .expect("the Clean method has a query");
-    RecyclingMethod::Custom(format!("ROLLBACK; {reset}"))
+    RecyclingMethod::Custom(format!("BEGIN; ROLLBACK; {reset}"))
 }
 
 #[cfg(test)]

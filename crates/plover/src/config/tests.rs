@@ -204,3 +204,22 @@ fn lint_values_interpolate_and_errors_name_the_key() {
          like 15, 15.4 or 150004"
     );
 }
+
+#[test]
+fn a_duration_too_long_to_hold_is_refused_not_a_panic() {
+    assert_eq!(
+        parse_duration("99999999999999999999999h").unwrap_err(),
+        "`99999999999999999999999h` is too long a duration"
+    );
+    let config = loaded("[migrations]\nout_of_order = \"${OOO}\"").unwrap();
+    let flag = Overrides {
+        out_of_order: Some(OutOfOrder::Allow),
+        ..Overrides::default()
+    };
+    let s = resolve(Some(&config), flag, &env_with(&[])).unwrap();
+    assert_eq!(
+        s.options.out_of_order,
+        OutOfOrder::Allow,
+        "the flag wins unread"
+    );
+}

@@ -57,8 +57,8 @@ impl Fleet {
     }
 
     /// Creates tenant `id`: its schema, every tenant migration, then the seed file if given.
-    /// Refuses, creating nothing, a tenant whose schema exists already and migrations that
-    /// fail the preflight (as `migrate` would refuse them). When a migration fails, the
+    /// Refuses, creating nothing, an id that `tenants.ids` or `tenants.query` does not
+    /// give, a tenant whose schema exists already and migrations that fail the preflight (as `migrate` would refuse them). When a migration fails, the
     /// schema is left as the failure left it (each migration rolled back as usual) and the
     /// error says so; `migrate --tenant ID` finishes it after a fix.
     pub async fn create(
@@ -77,6 +77,10 @@ impl Fleet {
             })
             .transpose()?;
         let mut db = self.connect().await?;
+        // A tenant outside `tenants.ids` or `tenants.query` could be made but never
+        // migrated again: `migrate` refuses it and `--all` does not find it.
+        self.require_listed(db.as_mut(), std::slice::from_ref(&tenant))
+            .await?;
         if schema_exists(db.as_mut(), &tenant.schema).await? {
             return Err(TenantError::AlreadyExists {
                 id: tenant.id,

@@ -106,19 +106,9 @@ impl Fleet {
 fn planned(status: TenantStatus, action: SyncAction) -> Option<TenantSync> {
     let tenant = status.tenant;
     if !status.schema_exists {
-        // Marking would create the schema with a history table and nothing else in it.
-        let error = (action == SyncAction::MarkMissing).then(|| {
-            format!(
-                "schema {} does not exist, so nothing in it was applied by hand; \
-                 `plover tenants migrate --tenant {}` creates and migrates it",
-                tenant.schema, tenant.id
-            )
-        });
-        return error.map(|error| TenantSync {
-            tenant,
-            versions: Vec::new(),
-            error: Some(error),
-        });
+        // Nothing in a schema that is not there was applied by hand, and nothing recorded
+        // in it can be orphaned: `migrate` creates and migrates it.
+        return None;
     }
     let versions = match action {
         SyncAction::MarkMissing => status.pending_versions,
