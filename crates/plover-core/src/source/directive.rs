@@ -92,9 +92,10 @@ pub fn parse(path: &str, text: &str) -> Result<Directives, SourceError> {
     Ok(directives)
 }
 
-/// The directive a comment holds: what follows `plover:`, or, with the prefix in other
-/// letter cases, a directive's name and what follows it (`-- PLOVER:no-transaction` means the
-/// directive; `-- Plover: see the runbook` is prose).
+/// The directive a comment holds: what follows `plover:`. With the prefix in other letter
+/// cases, only a name written straight after the colon is read, as a directive in any case
+/// (`-- PLOVER:no-transaction`, and `-- PLOVER:no-transactoin` as the typo it is); after
+/// a space it is prose (`-- Plover: allow list kept below`).
 fn directive_in(comment: &str) -> Option<Cow<'_, str>> {
     if let Some(rest) = comment.strip_prefix(PREFIX) {
         return Some(Cow::Borrowed(rest));
@@ -102,12 +103,13 @@ fn directive_in(comment: &str) -> Option<Cow<'_, str>> {
     let rest = comment
         .get(..PREFIX.len())
         .filter(|prefix| prefix.eq_ignore_ascii_case(PREFIX))
-        .map(|_| comment[PREFIX.len()..].trim())?;
+        .map(|_| &comment[PREFIX.len()..])
+        .filter(|rest| rest.starts_with(|c: char| !c.is_whitespace()))?;
     let (name, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
     let known = ["no-transaction", "allow"]
         .into_iter()
-        .find(|known| known.eq_ignore_ascii_case(name))?;
-    Some(Cow::Owned(format!("{known} {tail}")))
+        .find(|known| known.eq_ignore_ascii_case(name));
+    Some(Cow::Owned(format!("{} {tail}", known.unwrap_or(name))))
 }
 
 fn allow(path: &str, line: usize, rest: &str) -> Result<Allow, SourceError> {
@@ -155,7 +157,7 @@ mod tests {
         );
         let text = "-- Plover:allow ban-drop-column the app stopped reading it\nSELECT 1;";
         assert_eq!(parse("f.sql", text).unwrap().allow.len(), 1);
-        let prose = "-- Plover: see the runbook\nSELECT 1;\n-- Plover: keep in sync\n";
+        let prose = "-- Plover: see the runbook\nSELECT 1;\n-- Plover: allow list kept below\n";
         assert_eq!(
             parse("f.sql", prose).unwrap().transaction,
             TransactionMode::Single
@@ -168,6 +170,12 @@ mod tests {
         assert_eq!(
             typo.to_string(),
             "f.sql:2: unknown directive `plover:no-transactoin`; the directives are `-- plover:no-transaction` and `-- plover:allow RULE reason`"
+        );
+        let typo = parse("f.sql", "-- PLOVER:no-transactoin\nSELECT 1;").unwrap_err();
+        assert!(
+            typo.to_string()
+                .starts_with("f.sql:1: unknown directive `plover:no-transactoin`"),
+            "{typo}"
         );
         let late = parse("f.sql", "SELECT 1;\n-- plover:no-transaction\n").unwrap_err();
         assert!(
