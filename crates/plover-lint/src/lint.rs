@@ -62,10 +62,18 @@ const UNKNOWN_ALLOW: &str = "unknown-allowed-rule";
 /// thread.
 const PARALLEL_FROM: usize = 256 * 1024;
 
+/// The stack of the threads that parse and check a script. squawk's parser and the rules
+/// recurse once per level of nesting (parentheses, a chain of operators), so a deep but
+/// valid statement (`SELECT 1 + 1 + ...` 100,000 times) overflowed the main thread's 8 MiB
+/// and aborted the process. Reserved, not used: only the pages a deep script needs are.
+const STACK: usize = 1 << 30;
+
 /// Lints `script` for PostgreSQL.
 pub fn lint_script(script: &Script, options: &LintOptions) -> Result<FileLint, UnknownRule> {
     let split = script.sql.len() >= PARALLEL_FROM && cores() > 1;
-    lint_with(script, options, split)
+    std::thread::scope(|scope| {
+        joined(spawn_deep(scope, || lint_with(script, options, split)).join())
+    })
 }
 
 /// Lints every script, several at a time on a machine with several cores; the results are
@@ -91,8 +99,8 @@ pub fn lint_scripts(
         }
     };
     let mut results: Vec<(usize, Result<FileLint, UnknownRule>)> = std::thread::scope(|scope| {
-        let threads: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
-        let mut all = work();
+        let threads: Vec<_> = (0..workers).map(|_| spawn_deep(scope, work)).collect();
+        let mut all = Vec::new();
         for thread in threads {
             all.extend(joined(thread.join()));
         }
@@ -100,6 +108,17 @@ pub fn lint_scripts(
     });
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, lint)| lint).collect()
+}
+
+/// Runs `work` on a thread of `scope` with a [`STACK`]-sized stack.
+fn spawn_deep<'scope, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    work: impl FnOnce() -> T + Send + 'scope,
+) -> std::thread::ScopedJoinHandle<'scope, T> {
+    std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn_scoped(scope, work)
+        .expect("the system gives a linter thread its stack")
 }
 
 /// A thread's result; a panic in it (a bug) goes on in the caller.
@@ -127,8 +146,8 @@ fn lint_with(script: &Script, options: &LintOptions, split: bool) -> Result<File
     let (mut hits, errors) = if split {
         let (first, second) = squawk_rules.split_at(squawk_rules.len() / 2);
         std::thread::scope(|scope| {
-            let validation = scope.spawn(|| parse.errors());
-            let other = scope.spawn(|| squawk_hits(&parse, script, options, second));
+            let validation = spawn_deep(scope, || parse.errors());
+            let other = spawn_deep(scope, || squawk_hits(&parse, script, options, second));
             let mut hits = squawk_hits(&parse, script, options, first);
             hits.extend(own());
             hits.extend(joined(other.join()));

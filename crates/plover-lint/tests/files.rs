@@ -154,3 +154,16 @@ fn a_large_file_linted_on_several_threads_finds_what_its_parts_find() {
     let starts: Vec<usize> = lint.findings.iter().map(|f| f.start).collect();
     assert!(starts.is_sorted(), "findings in file order");
 }
+
+/// A deep statement is linted, not a stack overflow that aborts the process (the test
+/// thread's stack is 2 MiB; the parser and the rules recurse once per level).
+#[test]
+fn deeply_nested_statements_are_linted() {
+    let chain = format!("SELECT 1{};\n", " + 1".repeat(100_000));
+    let parens = format!("SELECT {}1{};\n", "(".repeat(20_000), ")".repeat(20_000));
+    for sql in [chain, parens] {
+        let lint = lint(&sql);
+        assert!(lint.findings.is_empty(), "{:#?}", lint.findings);
+        assert_eq!(lint.tier, RiskTier::Additive);
+    }
+}

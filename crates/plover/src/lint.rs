@@ -69,22 +69,31 @@ impl LintSettings {
 }
 
 /// A PostgreSQL version as written in plover.toml or on the command line: `15`, `15.4`,
-/// `"9.6"` or a `server_version_num` like `150004`.
+/// `"9.6"` or a `server_version_num` like `150004`. Versions before 9.0 or past 99 are
+/// refused: linting for them would silently pick the wrong checks.
 pub fn parse_postgres_version(text: &str) -> Result<u32, String> {
-    let bad = || format!("`{text}` is not a PostgreSQL version like 15, 15.4 or 150004");
+    let bad = || {
+        format!(
+            "`{text}` is not a PostgreSQL version like 15, 15.4 or 150004 (9.0 to 99 are known)"
+        )
+    };
     let mut parts = text.trim().split('.');
     let major: u32 = parts.next().and_then(|m| m.parse().ok()).ok_or_else(bad)?;
-    let minor: u32 = parts
+    let minor: Option<u32> = parts
         .next()
-        .map_or(Ok(0), |m| m.parse().map_err(|_| bad()))?;
+        .map(|m| m.parse().map_err(|_| bad()))
+        .transpose()?;
     if parts.next().is_some() {
         return Err(bad());
     }
-    Ok(match major {
-        0..=99 => major * 10_000 + minor,
-        _ if minor == 0 => major,
+    // server_version_num: 9.6.4 is 90604, 15.4 is 150004.
+    let version = match (major, minor) {
+        (9, minor) if minor.unwrap_or(0) < 100 => 90_000 + minor.unwrap_or(0) * 100,
+        (10..=99, minor) if minor.unwrap_or(0) < 10_000 => major * 10_000 + minor.unwrap_or(0),
+        (90_000..=999_999, None) => major,
         _ => return Err(bad()),
-    })
+    };
+    Ok(version)
 }
 
 /// `[lint]` in plover.toml.
@@ -110,6 +119,8 @@ pub struct LintSection {
 pub enum VersionValue {
     /// `15` or `150004`.
     Number(u32),
+    /// `15.4` written as a TOML number.
+    Decimal(f64),
     /// `"15.4"`.
     Text(String),
 }
@@ -119,6 +130,7 @@ impl VersionValue {
     pub fn to_version(&self) -> Result<u32, String> {
         match self {
             VersionValue::Number(n) => parse_postgres_version(&n.to_string()),
+            VersionValue::Decimal(n) => parse_postgres_version(&n.to_string()),
             VersionValue::Text(t) => parse_postgres_version(t),
         }
     }
@@ -131,8 +143,23 @@ mod tests {
     #[test]
     fn postgres_versions() {
         assert_eq!(parse_postgres_version("15"), Ok(150_000));
-        assert_eq!(parse_postgres_version("9.6"), Ok(90_006));
+        assert_eq!(parse_postgres_version("9.6"), Ok(90_600));
         assert_eq!(parse_postgres_version("150004"), Ok(150_004));
         assert!(parse_postgres_version("fifteen").is_err());
+        for nonsense in [
+            "0",
+            "1",
+            "8.4",
+            "100",
+            "1500",
+            "4294967295",
+            "15.99999",
+            "9.6.4",
+        ] {
+            assert!(parse_postgres_version(nonsense).is_err(), "{nonsense}");
+        }
+        assert_eq!(parse_postgres_version("90604"), Ok(90_604));
+        assert_eq!(parse_postgres_version("9"), Ok(90_000));
+        assert_eq!(VersionValue::Decimal(15.4).to_version(), Ok(150_004));
     }
 }

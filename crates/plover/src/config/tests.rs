@@ -201,7 +201,7 @@ fn lint_values_interpolate_and_errors_name_the_key() {
     assert_eq!(
         error(&[("SKIP", "ban-drop-table"), ("PG", "fifteen")]),
         "conf/plover.toml: `lint.postgres_version`: `fifteen` is not a PostgreSQL version \
-         like 15, 15.4 or 150004"
+         like 15, 15.4 or 150004 (9.0 to 99 are known)"
     );
 }
 
