@@ -118,6 +118,7 @@ pub fn list_files(
     key: &str,
 ) -> Result<Vec<(String, PathBuf)>, SchemaError> {
     let exclude = exclude_set(&settings.exclude)?;
+    refuse_nested_dirs(&settings.dirs, key)?;
     let mut files = Vec::new();
     for dir in &settings.dirs {
         let mut found = Vec::new();
@@ -143,6 +144,33 @@ pub fn list_files(
         Some(order) => apply_order(files, &settings.base, order),
         None => Ok(files),
     }
+}
+
+/// A directory listed twice, or inside another listed one, would build its files twice.
+fn refuse_nested_dirs(dirs: &[PathBuf], key: &str) -> Result<(), SchemaError> {
+    let resolved: Vec<PathBuf> = dirs
+        .iter()
+        .map(|dir| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()))
+        .collect();
+    for (i, outer) in resolved.iter().enumerate() {
+        for (j, inner) in resolved.iter().enumerate() {
+            let message = if i < j && inner == outer {
+                format!("`{key}` lists {} twice", dirs[i].display())
+            } else if i != j && inner != outer && inner.starts_with(outer) {
+                format!(
+                    "`{key}` lists {} and {}, which holds it",
+                    dirs[j].display(),
+                    dirs[i].display()
+                )
+            } else {
+                continue;
+            };
+            return Err(SchemaError::Usage(format!(
+                "{message}: its files would be built twice; list it once"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn exclude_set(patterns: &[String]) -> Result<GlobSet, SchemaError> {
@@ -267,5 +295,39 @@ mod tests {
         assert_eq!(c.locate(0, 6), Some(("a.sql", 2)));
         assert_eq!(c.locate(1, 0), Some(("b.sql", 1)));
         assert_eq!(c.part_text(&c.parts()[1]), "three;\n");
+    }
+
+    #[test]
+    fn a_directory_listed_twice_or_inside_another_is_refused() {
+        let base = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(base.path().join("schema/sub")).unwrap();
+        std::fs::write(base.path().join("schema/sub/a.sql"), "SELECT 1;").unwrap();
+        let check = |dirs: &[&str], expect: &str| {
+            let settings = TreeSettings {
+                base: base.path().to_owned(),
+                dirs: dirs.iter().map(|d| base.path().join(d)).collect(),
+                exclude: Vec::new(),
+                order_file: None,
+            };
+            let error = list_files(&settings, "schema.dirs")
+                .unwrap_err()
+                .to_string();
+            let error = error.replace(&format!("{}/", base.path().display()), "");
+            assert_eq!(error, expect);
+        };
+        check(
+            &["schema", "schema/sub"],
+            "`schema.dirs` lists schema/sub and schema, which holds it: its files would be \
+             built twice; list it once",
+        );
+        check(
+            &["schema/sub", "./schema"],
+            "`schema.dirs` lists schema/sub and ./schema, which holds it: its files would be \
+             built twice; list it once",
+        );
+        check(
+            &["schema", "schema/../schema"],
+            "`schema.dirs` lists schema twice: its files would be built twice; list it once",
+        );
     }
 }
