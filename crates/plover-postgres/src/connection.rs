@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::slice;
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use plover_core::schema::{Catalog, Scope};
 use plover_core::sql::quote_ident;
 use plover_core::{
@@ -372,18 +373,21 @@ impl Driver for PostgresDriver {
     }
 
     async fn execute_counted(&mut self, sql: &str) -> Result<u64, DriverError> {
+        const BEGIN: &str = "BEGIN;\n";
         self.settle().await?;
-        let script = format!("BEGIN;\n{sql}\n;COMMIT");
-        let result = self.client.simple_query(&script).await;
-        let messages = match result {
-            Ok(messages) => messages,
-            Err(e) => {
+        let script = format!("{BEGIN}{sql}\n;COMMIT");
+        match self.simple_counted(&script).await {
+            Ok(rows) => Ok(rows),
+            Err((e, completed)) => {
                 // The failed statement aborted the transaction; end it before reporting.
                 let _ = self.client.batch_execute("ROLLBACK").await;
-                return Err(from_postgres(&e, Some(sql)));
+                let mut error = from_postgres(&e, Some(&script));
+                error.position = error.position.and_then(|p| p.checked_sub(BEGIN.len()));
+                // Each statement before the failed one completed; the first was the BEGIN.
+                error.step = completed.checked_sub(1);
+                Err(error)
             }
-        };
-        Ok(rows_changed(&messages))
+        }
     }
 
     async fn lock_holder(
@@ -415,6 +419,29 @@ impl std::fmt::Debug for PostgresDriver {
         f.debug_struct("PostgresDriver")
             .field("server_version", &self.server_version)
             .finish()
+    }
+}
+
+impl PostgresDriver {
+    /// Runs `script` as one simple query and counts the rows it changed; on failure, the
+    /// error and how many of its statements completed before it.
+    async fn simple_counted(&self, script: &str) -> Result<u64, (tokio_postgres::Error, usize)> {
+        let stream = self
+            .client
+            .simple_query_raw(script)
+            .await
+            .map_err(|e| (e, 0))?;
+        futures::pin_mut!(stream);
+        let mut messages = Vec::new();
+        let mut completed = 0;
+        while let Some(message) = stream.next().await {
+            let message = message.map_err(|e| (e, completed))?;
+            if matches!(message, SimpleQueryMessage::CommandComplete(_)) {
+                completed += 1;
+            }
+            messages.push(message);
+        }
+        Ok(rows_changed(&messages))
     }
 }
 

@@ -77,7 +77,10 @@ async fn seeds_run_in_every_tenant_once_and_a_failing_seed_rolls_back_only_its_t
         BTreeSet::from([broken.clone()])
     );
     let error = entry(&report, broken)["error"].as_str().unwrap().to_owned();
-    assert!(error.contains("items_pkey"), "{error}");
+    assert!(
+        error.starts_with("line 2: ") && error.contains("items_pkey"),
+        "the failing statement's line leads: {error}"
+    );
     for id in &ids {
         let expected = if id == broken { "1,2,11" } else { "1,2,10,11" };
         assert_eq!(

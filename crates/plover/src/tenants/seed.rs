@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use plover_core::{Driver, Value};
+use plover_core::body::line_at;
+use plover_core::sql::{Syntax, split};
+use plover_core::{Driver, DriverError, Value};
 use serde::Serialize;
 
 use super::pool::{Attempt, Ran, TenantJob, fan_out};
@@ -100,7 +102,23 @@ impl Fleet {
                 tenant.schema, tenant.id
             ));
         }
-        db.execute_counted(sql).await.map_err(|e| e.to_string())
+        db.execute_counted(sql)
+            .await
+            .map_err(|e| seed_error(sql, &e))
+    }
+}
+
+/// The error of a failed seed, led by the line of the statement that failed: from the
+/// error's position (a syntax error), else from the statement's index in the file.
+fn seed_error(sql: &str, error: &DriverError) -> String {
+    let line = match (error.position, error.step) {
+        (Some(offset), _) => Some(line_at(sql, offset)),
+        (None, Some(step)) => split(sql, Syntax::POSTGRES).get(step).map(|s| s.line),
+        (None, None) => None,
+    };
+    match line {
+        Some(line) => format!("line {line}: {error}"),
+        None => error.to_string(),
     }
 }
 
