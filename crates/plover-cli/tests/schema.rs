@@ -244,6 +244,26 @@ on_both_backends!(
     drift_sees_hand_made_changes_only,
 );
 
+/// A `#` in a password is part of the password: the URL is not cut there, and the error
+/// (nothing listens on port 1) shows the password masked.
+#[test]
+fn a_hash_in_a_password_is_never_shown() {
+    let project = project();
+    let side = "postgres://postgres:sec#ret99@127.0.0.1:1/x";
+    let out: crate::support::Outcome = plover(project.path())
+        .args(["schema", "diff", side, "schema"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(!out.stderr.contains("ret99"), "{out:?}");
+    assert!(!out.stdout.contains("ret99"), "{out:?}");
+    assert!(
+        out.stderr.contains("postgres://postgres:***@127.0.0.1:1/x"),
+        "{out:?}"
+    );
+}
+
 #[test]
 fn the_hash_does_not_depend_on_the_order_files_were_written_in() {
     let forward = DDL

@@ -83,10 +83,7 @@ fn looks_like_url(text: &str) -> bool {
 }
 
 fn parse_url(text: &str) -> Result<Side, SchemaError> {
-    let (url, fragment) = match text.split_once('#') {
-        Some((url, fragment)) => (url, Some(fragment)),
-        None => (text, None),
-    };
+    let (url, fragment) = split_fragment(text);
     let url = DatabaseUrl::parse(url).map_err(|e| SchemaError::Usage(e.0))?;
     let schema = match fragment {
         None => None,
@@ -100,11 +97,23 @@ fn parse_url(text: &str) -> Result<Side, SchemaError> {
     Ok(Side::Database { url, schema })
 }
 
+/// Splits a `#fragment` off `text`. A password may hold `#` (`postgres://u:a#b@host/db`),
+/// so only a `#` after the host part, past the last `@`, starts a fragment.
+fn split_fragment(text: &str) -> (&str, Option<&str>) {
+    let host = text.rfind('@').map_or(0, |at| at + 1);
+    match text[host..].find('#') {
+        Some(hash) => (&text[..host + hash], Some(&text[host + hash + 1..])),
+        None => (text, None),
+    }
+}
+
 fn schema_fragment(fragment: &str) -> Result<String, SchemaError> {
     match fragment.strip_prefix("schema=") {
         Some(name) if !name.is_empty() => Ok(plover_core::percent::percent_decode(name)),
+        // Redacted all the same: whatever the user wrote there is echoed back.
         _ => Err(SchemaError::Usage(format!(
-            "`#{fragment}`: the only URL fragment Plover reads is #schema=NAME"
+            "`#{}`: the only URL fragment Plover reads is #schema=NAME",
+            crate::secrets::redact(fragment)
         ))),
     }
 }
@@ -161,6 +170,16 @@ mod tests {
         );
         check(
             "postgres://h/db#table=x",
+            "`#table=x`: the only URL fragment Plover reads is #schema=NAME",
+        );
+        // A `#` in the password is part of it, not a fragment, and never shown.
+        check("postgres://u:sec#ret99@h:1/db", "postgres://u:***@h:1/db");
+        check(
+            "postgres://u:sec#ret99@h/db#schema=tenant_a",
+            "postgres://u:***@h/db#schema=tenant_a",
+        );
+        check(
+            "postgres://u:p#w@h/db#table=x",
             "`#table=x`: the only URL fragment Plover reads is #schema=NAME",
         );
         check(
