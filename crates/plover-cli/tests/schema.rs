@@ -244,6 +244,56 @@ on_both_backends!(
     drift_sees_hand_made_changes_only,
 );
 
+/// Reading commands refuse a SQLite file that does not exist, or is not a database, naming
+/// it, with the exit code of a missing PostgreSQL database; and they create no file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_or_foreign_sqlite_file_is_refused_by_name() {
+    let project = project().file("notes.db", "not a database\n");
+    let refused = |args: &[&str], path: &str, why: &str| {
+        let out: crate::support::Outcome =
+            plover(project.path()).args(args).output().unwrap().into();
+        assert_eq!(out.code, 3, "{args:?}: {out:?}");
+        assert!(
+            out.stderr.contains(path) && out.stderr.contains(why),
+            "{args:?}: {out:?}"
+        );
+    };
+    let missing = "does not exist";
+    refused(
+        &["--database", "sqlite:typo.db", "schema", "drift"],
+        "typo.db",
+        missing,
+    );
+    refused(
+        &["--database", "sqlite:nodir/typo.db", "schema", "dump"],
+        "nodir/typo.db",
+        missing,
+    );
+    refused(
+        &["schema", "diff", "sqlite:typo1.db", "sqlite:typo2.db"],
+        "typo1.db",
+        missing,
+    );
+    refused(
+        &["--database", "sqlite:notes.db", "schema", "dump"],
+        "notes.db",
+        "file is not a database",
+    );
+    assert!(!project.join("typo.db").exists() && !project.join("typo1.db").exists());
+    assert!(!project.join("nodir").exists());
+
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let url = db.url.with_database("plover_no_such_database");
+    let out: crate::support::Outcome = plover(project.path())
+        .args(["--database", url.expose(), "schema", "dump"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 3, "{out:?}");
+}
+
 /// A `#` in a password is part of the password: the URL is not cut there, and the error
 /// (nothing listens on port 1) shows the password masked.
 #[test]

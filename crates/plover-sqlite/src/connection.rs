@@ -45,8 +45,38 @@ pub async fn connect_without_creating(url: &str) -> Result<SqliteDriver, DriverE
     }
 }
 
+/// Opens the database at `url` for commands that read what it holds (`schema dump`, `diff`,
+/// `drift`): a file that does not exist, or is not a SQLite database, is an error naming
+/// it. Reading a mistyped path as an empty database would report a wrong schema as fact.
+pub async fn connect_existing(url: &str) -> Result<SqliteDriver, DriverError> {
+    let location = url::parse(url)?;
+    if let Location::File(path) = &location
+        && !path.exists()
+    {
+        return Err(DriverError::new(
+            ErrorKind::Connect,
+            format!("{location} does not exist; check the path"),
+        ));
+    }
+    let connection = open_connection(&location)?;
+    check_is_database(&connection, &location)?;
+    into_driver(connection)
+}
+
+/// Reads the schema table once: SQLite checks a file's header only on its first read, so
+/// that a file that is not a database fails here, where its name is known.
+fn check_is_database(connection: &Connection, location: &Location) -> Result<(), DriverError> {
+    connection
+        .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+        .map_err(|e| DriverError::new(ErrorKind::Connect, format!("cannot read {location}: {e}")))
+}
+
 fn open(location: Location) -> Result<SqliteDriver, DriverError> {
-    let connection = match &location {
+    into_driver(open_connection(&location)?)
+}
+
+fn open_connection(location: &Location) -> Result<Connection, DriverError> {
+    let connection = match location {
         Location::Memory => Connection::open_in_memory(),
         Location::File(path) => Connection::open_with_flags(
             path,
@@ -59,6 +89,10 @@ fn open(location: Location) -> Result<SqliteDriver, DriverError> {
     connection
         .busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| DriverError::new(ErrorKind::Connect, e.to_string()))?;
+    Ok(connection)
+}
+
+fn into_driver(connection: Connection) -> Result<SqliteDriver, DriverError> {
     let transaction_start = Arc::new(Mutex::new(Instant::now()));
     register_elapsed_ms(&connection, transaction_start.clone())
         .map_err(|e| DriverError::new(ErrorKind::Connect, e.to_string()))?;

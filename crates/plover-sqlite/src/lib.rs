@@ -24,5 +24,5 @@ mod lease;
 pub mod url;
 mod worker;
 
-pub use connection::{SqliteDriver, connect, connect_without_creating};
+pub use connection::{SqliteDriver, connect, connect_existing, connect_without_creating};
 pub use dialect::SQLITE;

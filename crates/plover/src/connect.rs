@@ -21,3 +21,13 @@ pub async fn connect_for_reading(url: &DatabaseUrl) -> Result<Box<dyn Driver>, D
         Backend::Sqlite => Box::new(plover_sqlite::connect_without_creating(url.expose()).await?),
     })
 }
+
+/// Connects for a command that reads what a database holds (`schema dump`, `diff`, `drift`):
+/// a SQLite file must exist and be a database, as a PostgreSQL database must exist, so that
+/// a mistyped path is an error naming it instead of an empty schema.
+pub async fn connect_existing(url: &DatabaseUrl) -> Result<Box<dyn Driver>, DriverError> {
+    Ok(match url.backend() {
+        Backend::Postgres => Box::new(plover_postgres::connect(url.expose()).await?),
+        Backend::Sqlite => Box::new(plover_sqlite::connect_existing(url.expose()).await?),
+    })
+}

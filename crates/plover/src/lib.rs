@@ -34,7 +34,7 @@ pub mod schema;
 pub mod secrets;
 pub mod tenants;
 
-pub use connect::{connect, connect_for_reading};
+pub use connect::{connect, connect_existing, connect_for_reading};
 pub use database_url::{Backend, DatabaseUrl};
 pub use error::Error;
 pub use migrator::{Migrator, Options};

@@ -13,9 +13,10 @@ pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Driver>, SchemaError> 
         .map_err(|source| connect_error(url, source))
 }
 
-/// Connects to `url` without creating a missing SQLite file.
+/// Connects to `url` to read its schema: a SQLite file that does not exist (or is not a
+/// database) is refused like a missing PostgreSQL database, never read as an empty one.
 pub async fn connect_for_reading(url: &DatabaseUrl) -> Result<Box<dyn Driver>, SchemaError> {
-    crate::connect_for_reading(url)
+    crate::connect_existing(url)
         .await
         .map_err(|source| connect_error(url, source))
 }
