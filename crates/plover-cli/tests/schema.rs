@@ -216,6 +216,13 @@ async fn drift_sees_hand_made_changes_only(backend: Backend) {
     assert_eq!(json(&out.stdout)["replayed_to"], 3);
 }
 
+/// Two tables, one migration each: a project small enough to apply part of.
+fn two_tables() -> Fixture {
+    Fixture::new()
+        .file("migrations/010_a.sql", "CREATE TABLE a (id integer);\n")
+        .file("migrations/020_b.sql", "CREATE TABLE b (id integer);\n")
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -243,6 +250,28 @@ on_both_backends!(
     a_failing_file_is_named_and_nothing_is_applied,
     drift_sees_hand_made_changes_only,
 );
+
+/// With `--schema`, the schema's own comment is not compared (PostgreSQL 15 and later
+/// comment `public` out of the box): only what is in the schema counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_of_one_schema_ignores_the_schema_comment() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let project = two_tables();
+    assert_eq!(run(project.path(), &db, &["up"]).code, 0);
+    let one_schema = ["schema", "drift", "--schema", "public"];
+    for args in [&["schema", "drift"][..], &one_schema] {
+        let out = run(project.path(), &db, args);
+        assert_eq!(out.code, 0, "{args:?}: {out:?}");
+    }
+    let mut conn = db.connect().await;
+    conn.execute_script("COMMENT ON SCHEMA public IS 'written by hand'")
+        .await
+        .unwrap();
+    let out = run(project.path(), &db, &one_schema);
+    assert_eq!(out.code, 0, "{out:?}");
+}
 
 /// Reading commands refuse a SQLite file that does not exist, or is not a database, naming
 /// it, with the exit code of a missing PostgreSQL database; and they create no file.

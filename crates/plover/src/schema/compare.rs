@@ -121,7 +121,9 @@ pub async fn drift(
     })
     .await?;
     if let Some(schema) = schema {
+        // Both sides alike, so that the schema's own comment is compared on neither.
         rename_only_schema(&mut expected, schema);
+        rename_only_schema(&mut actual, schema);
     }
     Ok(DriftReport {
         database: schema.map_or_else(|| url.to_string(), |s| format!("{url}#schema={s}")),
