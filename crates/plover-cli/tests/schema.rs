@@ -223,6 +223,46 @@ fn two_tables() -> Fixture {
         .file("migrations/020_b.sql", "CREATE TABLE b (id integer);\n")
 }
 
+async fn a_pending_migration_below_the_applied_ones_is_not_drift(backend: Backend) {
+    let Some(db) = database(backend).await else {
+        return;
+    };
+    let project = two_tables();
+    assert_eq!(run(project.path(), &db, &["up"]).code, 0);
+    project.write(
+        "migrations/015_c.sql",
+        "CREATE TABLE c_pending (id integer);\n",
+    );
+    let out = run(project.path(), &db, &["--json", "schema", "drift"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(json(&out.stdout)["replayed_to"], 20);
+}
+
+async fn a_removed_applied_file_is_noted_and_left_out_of_the_replay(backend: Backend) {
+    let Some(db) = database(backend).await else {
+        return;
+    };
+    let project = two_tables();
+    assert_eq!(run(project.path(), &db, &["up"]).code, 0);
+    project.remove("migrations/020_b.sql");
+    let out = run(project.path(), &db, &["schema", "drift"]);
+    assert_eq!(out.code, 9, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("note: applied migration [20] was removed since"),
+        "{out:?}"
+    );
+    let out = run(project.path(), &db, &["--json", "schema", "drift"]);
+    assert_eq!(out.code, 9, "{out:?}");
+    let report = json(&out.stdout);
+    assert_eq!(report["removed"], serde_json::json!([20]));
+    assert_eq!(report["edited"], serde_json::json!([]));
+    assert_eq!(report["replayed_to"], 10);
+    // The replay goes without the removed file: its table is only in the live database.
+    let schema = default_schema(&db);
+    assert_eq!(changes(&out.stdout), [format!("added table {schema}.b")]);
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -249,6 +289,8 @@ on_both_backends!(
     build_applies_once_refuses_then_recreates,
     a_failing_file_is_named_and_nothing_is_applied,
     drift_sees_hand_made_changes_only,
+    a_pending_migration_below_the_applied_ones_is_not_drift,
+    a_removed_applied_file_is_noted_and_left_out_of_the_replay,
 );
 
 /// With `--schema`, the schema's own comment is not compared (PostgreSQL 15 and later

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use plover_core::Driver;
+use plover_core::Version;
 use plover_core::schema::{Catalog, Change, Scope, diff};
 use plover_core::status::State;
 use serde::Serialize;
@@ -15,7 +16,7 @@ use super::side::Side;
 use super::tree::{Concatenation, TreeSettings, concatenate, join};
 use crate::database_url::{Backend, DatabaseUrl};
 use crate::lint::Preflight;
-use crate::migrator::{Migrator, Options};
+use crate::migrator::{Migrator, Options, StatusReport};
 use crate::observer::Silent;
 
 /// How a comparison reads directories and where it builds them.
@@ -71,10 +72,14 @@ pub async fn compare(
 pub struct DriftReport {
     /// The live database (password redacted).
     pub database: String,
-    /// The highest applied version, replayed up to; none when nothing is applied.
+    /// The highest applied version replayed; none when no applied migration has a file.
     pub replayed_to: Option<i64>,
-    /// Applied migrations whose file was edited or removed since: the replay uses the files
-    /// as they are now.
+    /// Applied migrations whose file was edited since: the replay uses the files as they
+    /// are now.
+    pub edited: Vec<i64>,
+    /// Applied migrations whose file was removed since: the replay goes without them.
+    pub removed: Vec<i64>,
+    /// `edited` and `removed` together, in version order (the field older readers know).
     pub edited_or_missing: Vec<i64>,
     /// What differs between what the applied migrations produce and the live database:
     /// "added" objects exist only in the live database.
@@ -95,28 +100,18 @@ pub async fn drift(
         .status(live.as_mut())
         .await
         .map_err(|e| replay_error(migrations_dir, e))?;
-    let applied = status.migrations.iter().filter(|m| m.applied_at.is_some());
-    let replayed_to = applied
-        .clone()
-        .filter(|m| m.state != State::Retired)
-        .map(|m| m.version)
-        .max();
-    let edited_or_missing = applied
-        .filter(|m| matches!(m.state, State::Modified | State::Missing))
-        .map(|m| m.version.0)
-        .collect();
+    let history = AppliedHistory::of(&status);
     let scope = schema.map_or_else(Scope::all, Scope::schema);
     let mut actual = introspect(live.as_mut(), &scope).await?;
     drop(live);
     without_bookkeeping(&mut actual, &options.migrator);
+    let replay = history.replay(&migrator);
     let server = ScratchServer::for_url(options.scratch_url.as_ref().unwrap_or(url));
     let mut expected = with_scratch(&server, async |db: &mut dyn Driver| {
-        if let Some(version) = replayed_to {
-            migrator
-                .up(db, Some(version), &mut Silent)
-                .await
-                .map_err(|e| replay_error(migrations_dir, e))?;
-        }
+        replay
+            .up(db, None, &mut Silent)
+            .await
+            .map_err(|e| replay_error(migrations_dir, e))?;
         read_scratch(db, schema.is_some(), &options.migrator).await
     })
     .await?;
@@ -127,10 +122,61 @@ pub async fn drift(
     }
     Ok(DriftReport {
         database: schema.map_or_else(|| url.to_string(), |s| format!("{url}#schema={s}")),
-        replayed_to: replayed_to.map(|v| v.0),
-        edited_or_missing,
+        replayed_to: history.replayed.iter().max().map(|v| v.0),
+        edited_or_missing: history.edited_or_removed(),
+        edited: history.edited,
+        removed: history.removed,
         changes: diff(&expected, &actual),
     })
+}
+
+/// What the history table says about the migrations files, for a drift check.
+struct AppliedHistory {
+    /// The applied versions that have a file, in order: exactly what the replay runs.
+    replayed: Vec<Version>,
+    /// Applied versions whose file was edited since.
+    edited: Vec<i64>,
+    /// Applied versions whose file is gone (and not retired with `plover accept`).
+    removed: Vec<i64>,
+}
+
+impl AppliedHistory {
+    fn of(status: &StatusReport) -> Self {
+        let applied = || status.migrations.iter().filter(|m| m.applied_at.is_some());
+        let in_state = |state: State| {
+            applied()
+                .filter(|m| m.state == state)
+                .map(|m| m.version.0)
+                .collect()
+        };
+        AppliedHistory {
+            replayed: applied()
+                .filter(|m| !matches!(m.state, State::Missing | State::Retired))
+                .map(|m| m.version)
+                .collect(),
+            edited: in_state(State::Modified),
+            removed: in_state(State::Missing),
+        }
+    }
+
+    /// A migrator holding only the applied migrations. Pending ones stay out, also those
+    /// below the highest applied version (out of order): they are not in the live database,
+    /// so replaying them would show them as drift.
+    fn replay(&self, migrator: &Migrator) -> Migrator {
+        let applied = migrator
+            .migrations()
+            .iter()
+            .filter(|m| self.replayed.contains(&m.version))
+            .cloned()
+            .collect();
+        Migrator::new(applied, migrator.options().clone())
+    }
+
+    fn edited_or_removed(&self) -> Vec<i64> {
+        let mut versions = [self.edited.as_slice(), &self.removed].concat();
+        versions.sort_unstable();
+        versions
+    }
 }
 
 /// The schema of the database at `url` (or of its `schema`), without Plover's own tables.

@@ -25,26 +25,37 @@ pub async fn run(
     .map_err(schema_failure)?;
     let replayed = match report.replayed_to {
         Some(version) => format!("migrations up to {version}"),
-        None => "no migrations (none is applied)".to_owned(),
+        None if report.removed.is_empty() => "no migrations (none is applied)".to_owned(),
+        None => "no migrations (no applied one has a file)".to_owned(),
     };
     let mut header = vec![
         format!("--- what {} produce", replayed),
         format!("+++ {}", report.database),
     ];
-    if !report.edited_or_missing.is_empty() {
-        let (which, were) = match report.edited_or_missing.len() {
-            1 => ("migration", "was"),
-            _ => ("migrations", "were"),
-        };
-        header.push(format!(
-            "note: applied {which} {:?} {were} edited or removed since; the replay used the files as they are now",
-            report.edited_or_missing
-        ));
-    }
+    header.extend(note(
+        &report.edited,
+        "edited since; the replay uses edited files as they are now",
+    ));
+    header.extend(note(
+        &report.removed,
+        "removed since; the replay leaves removed files out",
+    ));
     let extra = json!({
         "database": report.database,
         "replayed_to": report.replayed_to,
+        "edited": report.edited,
+        "removed": report.removed,
         "edited_or_missing": report.edited_or_missing,
     });
     Ok(report_changes(output, &report.changes, &header, extra))
+}
+
+/// `note: applied migrations [2, 3] were WHAT`, when there are any.
+fn note(versions: &[i64], what: &str) -> Option<String> {
+    let (which, were) = match versions.len() {
+        0 => return None,
+        1 => ("migration", "was"),
+        _ => ("migrations", "were"),
+    };
+    Some(format!("note: applied {which} {versions:?} {were} {what}"))
 }
