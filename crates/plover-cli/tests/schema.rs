@@ -263,6 +263,39 @@ async fn a_removed_applied_file_is_noted_and_left_out_of_the_replay(backend: Bac
     assert_eq!(changes(&out.stdout), [format!("added table {schema}.b")]);
 }
 
+async fn a_mistyped_schema_name_is_refused_by_name(backend: Backend) {
+    let Some(db) = database(backend).await else {
+        return;
+    };
+    let project = two_tables();
+    assert_eq!(run(project.path(), &db, &["up"]).code, 0);
+    for args in [
+        ["schema", "dump", "--schema", "nope"],
+        ["schema", "drift", "--schema", "nope"],
+    ] {
+        let out = run(project.path(), &db, &args);
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(out.stderr.contains("there is no schema `nope`"), "{out:?}");
+        assert_eq!(out.stdout, "", "{out:?}");
+    }
+    let out = run(
+        project.path(),
+        &db,
+        &["schema", "dump", "--schema", default_schema(&db)],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    if backend == Backend::Postgres {
+        let side = format!("{}#schema=nope", db.url.expose());
+        let out = run(
+            project.path(),
+            &db,
+            &["schema", "diff", &side, "migrations"],
+        );
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(out.stderr.contains("there is no schema `nope`"), "{out:?}");
+    }
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -291,6 +324,7 @@ on_both_backends!(
     drift_sees_hand_made_changes_only,
     a_pending_migration_below_the_applied_ones_is_not_drift,
     a_removed_applied_file_is_noted_and_left_out_of_the_replay,
+    a_mistyped_schema_name_is_refused_by_name,
 );
 
 /// With `--schema`, the schema's own comment is not compared (PostgreSQL 15 and later

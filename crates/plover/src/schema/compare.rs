@@ -9,7 +9,7 @@ use plover_core::status::State;
 use serde::Serialize;
 
 use super::apply::apply;
-use super::database::{connect_for_reading, introspect};
+use super::database::{connect_for_reading, introspect, introspect_live};
 use super::error::SchemaError;
 use super::scratch::{ScratchServer, with_scratch};
 use super::side::Side;
@@ -102,7 +102,7 @@ pub async fn drift(
         .map_err(|e| replay_error(migrations_dir, e))?;
     let history = AppliedHistory::of(&status);
     let scope = schema.map_or_else(Scope::all, Scope::schema);
-    let mut actual = introspect(live.as_mut(), &scope).await?;
+    let mut actual = introspect_live(live.as_mut(), url, &scope, schema).await?;
     drop(live);
     without_bookkeeping(&mut actual, &options.migrator);
     let replay = history.replay(&migrator);
@@ -207,7 +207,7 @@ async fn read_side(
                 (None, true) => Scope::schema(default_schema(url.backend())),
                 (None, false) => Scope::all(),
             };
-            let mut catalog = introspect(db.as_mut(), &scope).await?;
+            let mut catalog = introspect_live(db.as_mut(), url, &scope, schema.as_deref()).await?;
             without_bookkeeping(&mut catalog, options);
             Ok(catalog)
         }
