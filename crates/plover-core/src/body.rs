@@ -6,7 +6,7 @@
 //! refuses inside a transaction, are reported with their file and line.
 
 use crate::migration::Script;
-use crate::sql::{Statement, leading_words, matches_pattern, split_checked};
+use crate::sql::{Statement, Syntax, leading_words, matches_pattern, split_checked};
 use crate::{Dialect, TransactionMode};
 
 /// The part of a script the runner executes.
@@ -88,15 +88,56 @@ pub fn prepare<'a>(
     dialect: &Dialect,
     server_version: u32,
 ) -> Result<Body<'a>, BodyError> {
-    let text = script.sql.as_str();
-    let mut statements =
-        split_checked(text, dialect.syntax).map_err(|u| BodyError::Unterminated {
-            path: script.path.clone(),
-            line: line_at(text, u.offset),
-            what: u.what,
-        })?;
-    let self_wrapped =
-        script.transaction == TransactionMode::Single && is_wrapped(text, &statements);
+    let body = cut(
+        &script.path,
+        &script.sql,
+        dialect.syntax,
+        script.transaction,
+    )?;
+    for statement in &body.statements {
+        check_statement(script, statement, dialect, server_version)?;
+    }
+    Ok(body)
+}
+
+/// Cuts the text of a file that runs as one step of a transaction Plover owns, with no
+/// header directives (a `schema build` DDL or seed file), into what is executed: a
+/// whole-file `BEGIN; ... COMMIT;` wrapper is left out, and any other transaction control
+/// is refused with `path` and the line, before anything runs. Other statements the server
+/// cannot run are left for the server to report.
+pub fn prepare_in_transaction<'a>(
+    path: &str,
+    text: &'a str,
+    syntax: Syntax,
+) -> Result<Body<'a>, BodyError> {
+    let body = cut(path, text, syntax, TransactionMode::Single)?;
+    for statement in &body.statements {
+        if let Some(words) = transaction_control(statement.text(text)) {
+            return Err(BodyError::TransactionControl {
+                path: path.to_owned(),
+                line: statement.line,
+                statement: words,
+                advice: IN_SINGLE,
+            });
+        }
+    }
+    Ok(body)
+}
+
+/// Splits `text` into statements and, in a transactional script, leaves out a whole-file
+/// wrapper.
+fn cut<'a>(
+    path: &str,
+    text: &'a str,
+    syntax: Syntax,
+    transaction: TransactionMode,
+) -> Result<Body<'a>, BodyError> {
+    let mut statements = split_checked(text, syntax).map_err(|u| BodyError::Unterminated {
+        path: path.to_owned(),
+        line: line_at(text, u.offset),
+        what: u.what,
+    })?;
+    let self_wrapped = transaction == TransactionMode::Single && is_wrapped(text, &statements);
     let (offset, end) = if self_wrapped {
         let (first, last) = (
             statements.remove(0),
@@ -106,9 +147,6 @@ pub fn prepare<'a>(
     } else {
         (0, text.len())
     };
-    for statement in &statements {
-        check_statement(script, statement, dialect, server_version)?;
-    }
     Ok(Body {
         sql: &text[offset..end],
         offset,
@@ -386,6 +424,48 @@ mod tests {
                 "m/1_a.sql:2: a /* comment */ opens here and is never closed, so the rest of the file would be ignored",
             ),
         );
+    }
+
+    fn check_in_transaction(sql: &str, expect: Result<(&str, usize), &str>) {
+        let actual = prepare_in_transaction("schema/a.sql", sql, crate::sql::Syntax::POSTGRES)
+            .map(|body| (body.sql, body.offset))
+            .map_err(|e| e.to_string());
+        assert_eq!(actual, expect.map_err(str::to_owned), "body of {sql:?}");
+    }
+
+    #[test]
+    fn files_in_a_transaction_lose_their_wrapper_and_refuse_other_control() {
+        check_in_transaction(
+            "BEGIN;\nCREATE TABLE a (x int);\nCOMMIT;\n",
+            Ok(("\nCREATE TABLE a (x int);\n", 6)),
+        );
+        check_in_transaction(
+            "CREATE TABLE a (x int);\n",
+            Ok(("CREATE TABLE a (x int);\n", 0)),
+        );
+        check_in_transaction(
+            "SAVEPOINT s;\nROLLBACK TO SAVEPOINT s;\n",
+            Ok(("SAVEPOINT s;\nROLLBACK TO SAVEPOINT s;\n", 0)),
+        );
+        // Only transaction control is this function's business; the server reports the rest.
+        check_in_transaction("\\set x 1\n", Ok(("\\set x 1\n", 0)));
+        for (sql, line, words) in [
+            ("CREATE TABLE a (x int);\nCOMMIT;\n", 2, "COMMIT"),
+            ("BEGIN;\nCREATE TABLE a (x int);\n", 1, "BEGIN"),
+            ("SELECT 1;\n\nEND;\nSELECT 2;\n", 3, "END"),
+            ("BEGIN;\nSELECT 1;\nCOMMIT;\nSELECT 2;\n", 1, "BEGIN"),
+            ("SELECT 1;\nABORT;\n", 2, "ABORT"),
+            (
+                "SELECT 1;\nPREPARE TRANSACTION 'p';\n",
+                2,
+                "PREPARE TRANSACTION",
+            ),
+        ] {
+            let message = format!(
+                "schema/a.sql:{line}: `{words}` controls the transaction, which Plover owns: {IN_SINGLE}"
+            );
+            check_in_transaction(sql, Err(&message));
+        }
     }
 
     #[test]
