@@ -81,7 +81,7 @@ impl From<&SchemaError> for Exit {
             SchemaError::Database { .. } => Exit::Database,
             SchemaError::FileFailed { .. } => Exit::MigrationFailed,
             SchemaError::Replay { source, .. } => Exit::from(source.as_ref()),
-            SchemaError::NotEmpty { .. } => Exit::Refused,
+            SchemaError::NotEmpty { .. } | SchemaError::Script(_) => Exit::Refused,
             _ => Exit::Internal,
         }
     }

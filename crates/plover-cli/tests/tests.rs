@@ -6,6 +6,7 @@ mod crash;
 mod equivalence;
 mod lint;
 mod schema;
+mod schema_build;
 mod snapshots;
 mod support;
 mod tenants;

@@ -6,9 +6,9 @@
 
 use plover_core::Driver;
 use plover_core::schema::{Catalog, Scope};
-use plover_core::sql::quote_ident;
+use plover_core::sql::{Syntax, quote_ident};
 
-use super::apply::{apply, schema_prelude};
+use super::apply::{Files, apply, check, schema_prelude};
 use super::database::{connect, introspect};
 use super::error::SchemaError;
 use super::tree::Concatenation;
@@ -45,30 +45,39 @@ pub enum Preparation {
     Recreated,
 }
 
-/// Builds `ddl` and then `seeds` into `target`.
+/// Builds `ddl` and then `seeds` into `target`. Every file is checked before anything is
+/// touched.
 pub async fn build_into(
     target: &Target,
     when: WhenNotEmpty,
     ddl: &Concatenation,
     seeds: &Concatenation,
 ) -> Result<Preparation, SchemaError> {
+    let files = check(ddl, seeds, syntax(target.url.backend()))?;
     if let Some(schema) = &target.schema {
-        return build_into_schema(&target.url, schema, when, ddl, seeds).await;
+        return build_into_schema(&target.url, schema, when, &files).await;
     }
     let (mut db, preparation) = match target.url.backend() {
         Backend::Postgres => prepare_postgres(&target.url, when).await?,
         Backend::Sqlite => prepare_sqlite(&target.url, when).await?,
     };
-    apply(db.as_mut(), &[], ddl, seeds).await?;
+    apply(db.as_mut(), &[], &files).await?;
     Ok(preparation)
+}
+
+/// How the files of `backend` are split into statements.
+fn syntax(backend: Backend) -> Syntax {
+    match backend {
+        Backend::Postgres => Syntax::POSTGRES,
+        Backend::Sqlite => Syntax::SQLITE,
+    }
 }
 
 async fn build_into_schema(
     url: &DatabaseUrl,
     schema: &str,
     when: WhenNotEmpty,
-    ddl: &Concatenation,
-    seeds: &Concatenation,
+    files: &Files<'_>,
 ) -> Result<Preparation, SchemaError> {
     if url.backend() == Backend::Sqlite {
         return Err(SchemaError::Usage(
@@ -84,7 +93,7 @@ async fn build_into_schema(
         other => other,
     };
     let prelude = schema_prelude(schema, preparation == Preparation::Recreated);
-    apply(db.as_mut(), &prelude, ddl, seeds).await?;
+    apply(db.as_mut(), &prelude, files).await?;
     Ok(preparation)
 }
 

@@ -8,7 +8,7 @@ use plover_core::schema::{Catalog, Change, Scope, diff};
 use plover_core::status::State;
 use serde::Serialize;
 
-use super::apply::apply;
+use super::apply::{apply, check};
 use super::database::{connect_for_reading, introspect, introspect_live};
 use super::error::SchemaError;
 use super::scratch::{ScratchServer, with_scratch};
@@ -225,7 +225,9 @@ async fn read_side(
         Side::Ddl(path) => {
             let ddl = ddl_of(path)?;
             with_scratch(server, async |db: &mut dyn Driver| {
-                apply(db, &[], &ddl, &join(&[])).await?;
+                let no_seeds = join(&[]);
+                let files = check(&ddl, &no_seeds, db.dialect().syntax)?;
+                apply(db, &[], &files).await?;
                 read_scratch(db, single, options).await
             })
             .await

@@ -45,6 +45,10 @@ pub enum SchemaError {
         /// The database's error.
         source: Box<DriverError>,
     },
+    /// A DDL or seed file holds what cannot run in the build's one transaction (`COMMIT`
+    /// half way, say); it was refused before anything ran.
+    #[error("{0}; nothing was applied")]
+    Script(plover_core::body::BodyError),
     /// Replaying a migrations directory failed.
     #[error("replaying {}: {source}", dir.display())]
     Replay {
