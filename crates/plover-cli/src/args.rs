@@ -45,7 +45,7 @@ pub struct Global {
     /// Print JSON for machines: one object, or one object per line while working.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Print only errors.
+    /// Print only errors and the results asked for (script, hash, dump).
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// Never color the output (NO_COLOR does the same).

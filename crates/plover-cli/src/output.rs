@@ -43,7 +43,7 @@ pub enum Mode {
     Human,
     /// JSON for machines.
     Json,
-    /// Errors only.
+    /// Errors, and the results a command was asked for (see [`Output::artifact`]).
     Quiet,
 }
 
@@ -116,6 +116,22 @@ impl Output {
             text.push('\n');
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }
+    }
+
+    /// The result the user asked for (a built script, a hash, a dump) on stdout, exactly as
+    /// given. Quiet mode prints it too, since `--quiet` hides chatter, not results; JSON mode
+    /// does not, since there the result is part of the command's JSON object.
+    pub fn artifact(&self, text: &str) {
+        if self.mode != Mode::Json {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+
+    /// [`Output::artifact`] as one line, with secrets masked as [`Output::line`] masks them.
+    pub fn artifact_line(&self, text: impl Display) {
+        let mut text = self.scrub(&text.to_string()).into_owned();
+        text.push('\n');
+        self.artifact(&text);
     }
 
     /// A note for people on stderr (not in JSON or quiet mode).

@@ -37,7 +37,7 @@ const DDL: &[(&str, &str)] = &[
     ),
 ];
 
-fn project() -> Fixture {
+pub(crate) fn project() -> Fixture {
     let fixture = MIGRATIONS
         .iter()
         .chain(DDL)
@@ -53,7 +53,7 @@ fn project() -> Fixture {
         )
 }
 
-fn json(stdout: &str) -> Value {
+pub(crate) fn json(stdout: &str) -> Value {
     let last = stdout
         .lines()
         .last()

@@ -1,8 +1,9 @@
 //! `plover schema build --apply` with files that fail or control the transaction, on both
-//! backends.
+//! backends; `--quiet` still prints the results asked for.
 
 use plover_testkit::{Backend, Fixture, TestDb};
 
+use crate::schema::project;
 use crate::support::{database, run, snapshot};
 
 // Transaction control in the files.
@@ -89,6 +90,44 @@ async fn a_wrapped_file_keeps_the_build_in_its_schema() {
                FROM information_schema.tables WHERE table_schema IN ('public', 'tenant_x')";
     let rows = db.connect().await.query(sql, &[]).await.unwrap();
     assert_eq!(rows[0][0].as_str(), Some("tenant_x.a tenant_x.b"));
+}
+
+// What --quiet prints.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_hides_chatter_but_not_the_results_asked_for() {
+    let Some(db) = database(Backend::Sqlite).await else {
+        return;
+    };
+    let project = project();
+    let quiet = |args: &[&str]| {
+        let mut all = vec!["-q"];
+        all.extend_from_slice(args);
+        run(project.path(), &db, &all)
+    };
+    let script = quiet(&["schema", "build"]);
+    assert_eq!(script.code, 0, "{script:?}");
+    assert!(
+        script
+            .stdout
+            .starts_with("-- plover schema build: 3 files\n")
+            && script
+                .stdout
+                .contains("-- file: schema/10_tables/00_users.sql"),
+        "{script:?}"
+    );
+    let hash = quiet(&["schema", "build", "--hash"]);
+    assert_eq!(hash.stdout.trim().len(), 64, "{hash:?}");
+
+    let applied = quiet(&["schema", "build", "--apply"]);
+    assert_eq!(applied.code, 0, "{applied:?}");
+    assert_eq!(applied.stdout, "", "applying prints no result");
+    assert_eq!(applied.stderr, "", "nor chatter");
+    let dump = quiet(&["schema", "dump"]);
+    assert_eq!(dump.code, 0, "{dump:?}");
+    assert!(dump.stdout.contains("users"), "{dump:?}");
+    let loud = run(project.path(), &db, &["schema", "dump"]);
+    assert_eq!(dump.stdout, loud.stdout, "the same dump as without --quiet");
 }
 
 macro_rules! on_both_backends {

@@ -1,6 +1,5 @@
 //! `plover schema build`
 
-use std::io::Write;
 use std::time::Instant;
 
 use plover::config::Settings;
@@ -10,7 +9,7 @@ use serde_json::json;
 use super::schema_failure;
 use crate::args::SchemaBuildArgs;
 use crate::exit::Exit;
-use crate::output::{Failure, Mode, Output};
+use crate::output::{Failure, Output};
 use crate::render::count;
 
 pub async fn run(
@@ -33,11 +32,11 @@ pub async fn run(
         ));
     }
     if args.hash {
-        output.line(&sha256);
+        output.artifact_line(&sha256);
     }
-    let quiet_artifact = args.output.is_some() || args.hash || args.apply;
-    if !quiet_artifact && output.mode() == Mode::Human {
-        let _ = std::io::stdout().write_all(ddl.text().as_bytes());
+    // With another result asked for, the script itself is not what the user wants to see.
+    if args.output.is_none() && !args.hash && !args.apply {
+        output.artifact(ddl.text());
     }
     let mut report = json!({ "event": "done", "files": files, "sha256": sha256 });
     if args.apply {

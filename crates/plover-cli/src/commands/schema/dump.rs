@@ -25,7 +25,7 @@ pub async fn run(
     if text.is_empty() {
         output.note("the database has no schema objects");
     } else {
-        output.line(text.trim_end());
+        output.artifact_line(text.trim_end());
     }
     output.json(&json!({ "event": "done", "catalog": catalog }));
     Ok(Exit::Success)
