@@ -1,4 +1,4 @@
-//! Percent-decoding, for URL parts.
+//! Percent-encoding and decoding, for URL parts.
 
 /// Decodes `%XX` escapes; anything else, malformed escapes included, stays as written.
 pub fn percent_decode(text: &str) -> String {
@@ -23,6 +23,20 @@ pub fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Encodes every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`) as `%XX`, so that
+/// `text` can stand as one part of a URL.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +46,12 @@ mod tests {
         assert_eq!(percent_decode("p%40ss%2Fword"), "p@ss/word");
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz"), "%zz");
+    }
+
+    #[test]
+    fn encodes_what_a_url_part_cannot_hold_and_decodes_back() {
+        assert_eq!(percent_encode("app_plover-build.1~"), "app_plover-build.1~");
+        assert_eq!(percent_encode("my db/ü?"), "my%20db%2F%C3%BC%3F");
+        assert_eq!(percent_decode(&percent_encode("my db/ü?#%")), "my db/ü?#%");
     }
 }

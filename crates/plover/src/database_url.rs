@@ -90,14 +90,17 @@ impl DatabaseUrl {
         }
     }
 
-    /// The same server and options, another database (PostgreSQL only; SQLite URLs are
-    /// returned unchanged).
+    /// Another database: on PostgreSQL `name` on the same server with the same options, on
+    /// SQLite the file `name`.
     pub fn with_database(&self, name: &str) -> DatabaseUrl {
-        if self.backend == Backend::Sqlite {
-            return self.clone();
-        }
-        let (start, end) = postgres_path(&self.url);
-        let url = format!("{}/{name}{}", &self.url[..start], &self.url[end..]);
+        let url = match self.backend {
+            Backend::Sqlite => format!("sqlite://{name}"),
+            Backend::Postgres => {
+                let (start, end) = postgres_path(&self.url);
+                let name = plover_core::percent::percent_encode(name);
+                format!("{}/{name}{}", &self.url[..start], &self.url[end..])
+            }
+        };
         DatabaseUrl {
             url,
             backend: self.backend,
@@ -209,6 +212,12 @@ mod tests {
         let bare = DatabaseUrl::parse("postgres://h").unwrap();
         assert_eq!(bare.database_name(), None);
         assert_eq!(bare.with_database("x").expose(), "postgres://h/x");
+        let spaced = url.with_database("my app");
+        assert_eq!(
+            spaced.expose(),
+            "postgres://u:pw@h:5432/my%20app?sslmode=disable"
+        );
+        assert_eq!(spaced.database_name().as_deref(), Some("my app"));
         let file = DatabaseUrl::parse("sqlite:data/app.db?mode=rwc").unwrap();
         assert_eq!(file.database_name().as_deref(), Some("data/app.db"));
         assert_eq!(
@@ -217,6 +226,14 @@ mod tests {
                 .database_name(),
             None
         );
+        let absolute = DatabaseUrl::parse("sqlite:/var/app.db").unwrap();
+        let other = absolute.with_database("/var/app.db.plover-build");
+        assert_eq!(
+            other.database_name().as_deref(),
+            Some("/var/app.db.plover-build")
+        );
+        let relative = file.with_database("data/other.db");
+        assert_eq!(relative.database_name().as_deref(), Some("data/other.db"));
     }
 
     #[test]
