@@ -82,6 +82,7 @@ impl From<&SchemaError> for Exit {
             SchemaError::FileFailed { .. } => Exit::MigrationFailed,
             SchemaError::Replay { source, .. } => Exit::from(source.as_ref()),
             SchemaError::NotEmpty { .. } | SchemaError::Script(_) => Exit::Refused,
+            SchemaError::File { .. } => Exit::Database,
             _ => Exit::Internal,
         }
     }

@@ -1,9 +1,10 @@
-//! `plover schema build --apply` with files that fail or control the transaction, on both
-//! backends; `--quiet` still prints the results asked for.
+//! `plover schema build --apply` when something goes wrong: a failed build changes nothing
+//! and leaves nothing behind, on both backends; `--quiet` still prints the results asked for.
 
-use plover_testkit::{Backend, Fixture, TestDb};
+use plover::core::Driver;
+use plover_testkit::{Backend, Fixture, TestDb, query_i64};
 
-use crate::schema::project;
+use crate::schema::{json, project};
 use crate::support::{database, run, snapshot};
 
 // Transaction control in the files.
@@ -130,6 +131,151 @@ async fn quiet_hides_chatter_but_not_the_results_asked_for() {
     assert_eq!(dump.stdout, loud.stdout, "the same dump as without --quiet");
 }
 
+// Failed builds of a database that is created or recreated.
+
+const BROKEN: (&str, &str) = ("schema/30_broken.sql", "CREATE TABLE t (x int DEFALT 1);\n");
+
+/// The database's name (PostgreSQL) or file (SQLite).
+fn name_of(db: &TestDb) -> String {
+    db.url.database_name().expect("a named test database")
+}
+
+/// A connection to the server's `postgres` database, beside the test database.
+async fn admin(db: &TestDb) -> Box<dyn Driver> {
+    plover::connect(&db.url.with_database("postgres"))
+        .await
+        .expect("admin connection")
+}
+
+/// Whether the database `name` (PostgreSQL) or the file `name` (SQLite) exists.
+async fn exists(db: &TestDb, name: &str) -> bool {
+    match db.backend {
+        Backend::Sqlite => std::path::Path::new(name).exists(),
+        Backend::Postgres => {
+            let sql = format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'");
+            query_i64(admin(db).await.as_mut(), &sql).await == 1
+        }
+    }
+}
+
+/// What a build beside the target is made in (see `schema::beside`).
+fn build_name(db: &TestDb) -> String {
+    match db.backend {
+        Backend::Sqlite => format!("{}.plover-build", name_of(db)),
+        Backend::Postgres => format!("{}_plover_build", name_of(db)),
+    }
+}
+
+/// The identity of the database itself: its oid on PostgreSQL, its bytes on SQLite.
+async fn identity(db: &TestDb) -> String {
+    match db.backend {
+        Backend::Sqlite => format!("{:?}", std::fs::read(name_of(db)).expect("the file")),
+        Backend::Postgres => {
+            let mut conn = db.connect().await;
+            let sql = "SELECT oid::bigint FROM pg_database WHERE datname = current_database()";
+            query_i64(conn.as_mut(), sql).await.to_string()
+        }
+    }
+}
+
+async fn users(db: &TestDb) -> i64 {
+    query_i64(db.connect().await.as_mut(), "SELECT count(*) FROM users").await
+}
+
+async fn a_failed_recreate_leaves_the_database_as_it_was(backend: Backend) {
+    let Some(db) = database(backend).await else {
+        return;
+    };
+    let project = project();
+    let out = run(project.path(), &db, &["schema", "build", "--apply"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    db.connect()
+        .await
+        .execute_script("INSERT INTO users (id, email) VALUES (2, 'b@example.com')")
+        .await
+        .unwrap();
+    let (before, identity_before) = (snapshot(&db).await, identity(&db).await);
+
+    project.write(BROKEN.0, BROKEN.1);
+    let out = run(
+        project.path(),
+        &db,
+        &["schema", "build", "--apply", "--recreate"],
+    );
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(
+        out.stderr.contains("schema/30_broken.sql") && out.stderr.contains("nothing was applied"),
+        "{out:?}"
+    );
+    assert_eq!(snapshot(&db).await, before);
+    assert_eq!(identity(&db).await, identity_before);
+    assert_eq!(users(&db).await, 2, "the inserted row survives");
+    assert!(!exists(&db, &build_name(&db)).await, "the build is gone");
+
+    // A build left by a run killed part way is replaced, and the recreate goes through.
+    project.remove(BROKEN.0);
+    leave_a_stale_build(&db).await;
+    let out = run(
+        project.path(),
+        &db,
+        &["--json", "schema", "build", "--apply", "--recreate"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(json(&out.stdout)["applied"]["preparation"], "recreated");
+    assert_eq!(users(&db).await, 1, "only the seed row");
+    assert!(
+        !exists(&db, &build_name(&db)).await,
+        "the build took its place"
+    );
+}
+
+/// What a run killed while building would have left.
+async fn leave_a_stale_build(db: &TestDb) {
+    let build = build_name(db);
+    match db.backend {
+        Backend::Sqlite => std::fs::write(&build, "not a database").unwrap(),
+        Backend::Postgres => {
+            let sql = format!("CREATE DATABASE \"{build}\"");
+            admin(db).await.execute_script(&sql).await.unwrap();
+            let url = db.url.with_database(&build);
+            let mut stale = plover::connect(&url).await.unwrap();
+            stale
+                .execute_script("CREATE TABLE half (x int)")
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn a_failed_build_leaves_no_database_it_created(backend: Backend) {
+    let Some(db) = database(backend).await else {
+        return;
+    };
+    let name = name_of(&db);
+    if backend == Backend::Postgres {
+        let sql = format!("DROP DATABASE \"{name}\" WITH (FORCE)");
+        admin(&db).await.execute_script(&sql).await.unwrap();
+    }
+    assert!(!exists(&db, &name).await);
+    let project = project().file(BROKEN.0, BROKEN.1);
+    let out = run(project.path(), &db, &["schema", "build", "--apply"]);
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(out.stderr.contains("nothing was applied"), "{out:?}");
+    assert!(!exists(&db, &name).await, "the database it created is gone");
+    assert!(!exists(&db, &build_name(&db)).await, "and so is the build");
+
+    project.remove(BROKEN.0);
+    let out = run(
+        project.path(),
+        &db,
+        &["--json", "schema", "build", "--apply"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(json(&out.stdout)["applied"]["preparation"], "created");
+    assert_eq!(users(&db).await, 1);
+    assert!(!exists(&db, &build_name(&db)).await);
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -154,4 +300,6 @@ macro_rules! on_both_backends {
 on_both_backends!(
     a_wrapped_file_stays_inside_the_one_transaction,
     transaction_control_half_way_is_refused_before_anything_runs,
+    a_failed_recreate_leaves_the_database_as_it_was,
+    a_failed_build_leaves_no_database_it_created,
 );

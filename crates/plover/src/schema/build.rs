@@ -2,13 +2,16 @@
 //!
 //! The target must be new or empty: a missing PostgreSQL database or SQLite file is
 //! created; an existing one with objects in it is refused unless the caller asks to
-//! recreate it. The DDL and the seeds then run in one transaction.
+//! recreate it. The DDL and the seeds then run in one transaction. A database that is
+//! created or recreated is built beside the target and takes
+//! its place only when every file applied.
 
 use plover_core::Driver;
 use plover_core::schema::{Catalog, Scope};
-use plover_core::sql::{Syntax, quote_ident};
+use plover_core::sql::Syntax;
 
 use super::apply::{Files, apply, check, schema_prelude};
+use super::beside::{Swap, build_beside};
 use super::database::{connect, introspect};
 use super::error::SchemaError;
 use super::tree::Concatenation;
@@ -46,7 +49,8 @@ pub enum Preparation {
 }
 
 /// Builds `ddl` and then `seeds` into `target`. Every file is checked before anything is
-/// touched.
+/// touched, and a build that fails leaves the target as it was: a database that had to be
+/// created or recreated is built beside it and moved into place only when every file applied.
 pub async fn build_into(
     target: &Target,
     when: WhenNotEmpty,
@@ -57,12 +61,34 @@ pub async fn build_into(
     if let Some(schema) = &target.schema {
         return build_into_schema(&target.url, schema, when, &files).await;
     }
-    let (mut db, preparation) = match target.url.backend() {
-        Backend::Postgres => prepare_postgres(&target.url, when).await?,
-        Backend::Sqlite => prepare_sqlite(&target.url, when).await?,
+    let found = match target.url.backend() {
+        Backend::Postgres => find_postgres(&target.url, when).await?,
+        Backend::Sqlite => find_sqlite(&target.url, when).await?,
     };
-    apply(db.as_mut(), &[], &files).await?;
-    Ok(preparation)
+    match found {
+        Found::Empty(mut db, preparation) => {
+            apply(db.as_mut(), &[], &files).await?;
+            Ok(preparation)
+        }
+        Found::Missing => {
+            build_beside(&target.url, Swap::Create, &files).await?;
+            Ok(Preparation::Created)
+        }
+        Found::Full => {
+            build_beside(&target.url, Swap::Replace, &files).await?;
+            Ok(Preparation::Recreated)
+        }
+    }
+}
+
+/// What the target database is like.
+enum Found {
+    /// It does not exist.
+    Missing,
+    /// It exists with nothing in it (or is in memory): filled in place, in one transaction.
+    Empty(Box<dyn Driver>, Preparation),
+    /// It has objects, and the caller asked to recreate it.
+    Full,
 }
 
 /// How the files of `backend` are split into statements.
@@ -97,21 +123,15 @@ async fn build_into_schema(
     Ok(preparation)
 }
 
-async fn prepare_postgres(
-    url: &DatabaseUrl,
-    when: WhenNotEmpty,
-) -> Result<(Box<dyn Driver>, Preparation), SchemaError> {
-    let name = url.database_name().ok_or_else(|| {
-        SchemaError::Usage(format!(
+async fn find_postgres(url: &DatabaseUrl, when: WhenNotEmpty) -> Result<Found, SchemaError> {
+    if url.database_name().is_none() {
+        return Err(SchemaError::Usage(format!(
             "{url} names no database; write postgres://host/DBNAME"
-        ))
-    })?;
+        )));
+    }
     let mut db = match crate::connect(url).await {
         Ok(db) => db,
-        Err(e) if e.code.as_deref() == Some("3D000") => {
-            maintenance(url, &format!("CREATE DATABASE {}", quote_ident(&name))).await?;
-            return Ok((connect(url).await?, Preparation::Created));
-        }
+        Err(e) if e.code.as_deref() == Some("3D000") => return Ok(Found::Missing),
         Err(source) => {
             return Err(SchemaError::Connect {
                 url: url.to_string(),
@@ -121,47 +141,23 @@ async fn prepare_postgres(
     };
     let catalog = introspect(db.as_mut(), &Scope::all()).await?;
     match check_empty(&catalog, &format!("database {url}"), when)? {
-        Preparation::Recreated => {
-            drop(db);
-            let quoted = quote_ident(&name);
-            maintenance(url, &format!("DROP DATABASE {quoted} WITH (FORCE)")).await?;
-            maintenance(url, &format!("CREATE DATABASE {quoted}")).await?;
-            Ok((connect(url).await?, Preparation::Recreated))
-        }
-        other => Ok((db, other)),
+        Preparation::Recreated => Ok(Found::Full),
+        other => Ok(Found::Empty(db, other)),
     }
 }
 
-async fn prepare_sqlite(
-    url: &DatabaseUrl,
-    when: WhenNotEmpty,
-) -> Result<(Box<dyn Driver>, Preparation), SchemaError> {
+async fn find_sqlite(url: &DatabaseUrl, when: WhenNotEmpty) -> Result<Found, SchemaError> {
     let Some(path) = url.database_name() else {
-        return Ok((connect(url).await?, Preparation::Created));
+        return Ok(Found::Empty(connect(url).await?, Preparation::Created));
     };
     if !std::path::Path::new(&path).exists() {
-        return Ok((connect(url).await?, Preparation::Created));
+        return Ok(Found::Missing);
     }
     let mut db = connect(url).await?;
     let catalog = introspect(db.as_mut(), &Scope::all()).await?;
     match check_empty(&catalog, &format!("the SQLite file {path}"), when)? {
-        Preparation::Recreated => {
-            drop(db);
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let file = format!("{path}{suffix}");
-                match std::fs::remove_file(&file) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(SchemaError::Io {
-                            path: file.into(),
-                            message: e.to_string(),
-                        });
-                    }
-                    _ => {}
-                }
-            }
-            Ok((connect(url).await?, Preparation::Recreated))
-        }
-        other => Ok((db, other)),
+        Preparation::Recreated => Ok(Found::Full),
+        other => Ok(Found::Empty(db, other)),
     }
 }
 
@@ -209,27 +205,4 @@ pub fn object_names(catalog: &Catalog) -> Vec<String> {
         }
     }
     names
-}
-
-/// Runs `sql` on the server's maintenance database (`postgres`, else `template1`).
-async fn maintenance(url: &DatabaseUrl, sql: &str) -> Result<(), SchemaError> {
-    let mut last = None;
-    for name in ["postgres", "template1"] {
-        match crate::connect(&url.with_database(name)).await {
-            Ok(mut db) => {
-                return db
-                    .execute_script(sql)
-                    .await
-                    .map_err(|source| SchemaError::Database {
-                        context: format!("cannot run `{sql}`"),
-                        source: Box::new(source),
-                    });
-            }
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(SchemaError::Connect {
-        url: url.with_database("postgres").to_string(),
-        source: Box::new(last.expect("two attempts")),
-    })
 }

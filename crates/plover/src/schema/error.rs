@@ -19,6 +19,14 @@ pub enum SchemaError {
         /// Why.
         message: String,
     },
+    /// A file of the database could not be written, moved or removed.
+    #[error("{}: {message}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What failed, and why.
+        message: String,
+    },
     /// A database could not be reached.
     #[error("cannot connect to {url}: {source}")]
     Connect {

@@ -5,6 +5,7 @@
 //! (building directories in a [`scratch`] database that is always removed) and diffs them.
 
 mod apply;
+mod beside;
 pub mod build;
 pub mod compare;
 mod database;
