@@ -276,6 +276,29 @@ async fn a_failed_build_leaves_no_database_it_created(backend: Backend) {
     assert!(!exists(&db, &build_name(&db)).await);
 }
 
+// --schema on SQLite.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_on_sqlite_names_the_flag_given() {
+    let Some(db) = database(Backend::Sqlite).await else {
+        return;
+    };
+    let project = project();
+    let out = run(
+        project.path(),
+        &db,
+        &["schema", "build", "--apply", "--schema", "foo"],
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("--schema foo: SQLite databases have no schemas")
+            && !out.stderr.contains("#schema="),
+        "{out:?}"
+    );
+    assert!(!exists(&db, &name_of(&db)).await, "nothing was created");
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {

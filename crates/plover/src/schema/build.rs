@@ -57,6 +57,12 @@ pub async fn build_into(
     ddl: &Concatenation,
     seeds: &Concatenation,
 ) -> Result<Preparation, SchemaError> {
+    if let (Some(schema), Backend::Sqlite) = (&target.schema, target.url.backend()) {
+        // The schema comes from `--schema` (the build target's URL takes no `#schema=`).
+        return Err(SchemaError::Usage(format!(
+            "--schema {schema}: SQLite databases have no schemas; leave --schema out to build the whole database"
+        )));
+    }
     let files = check(ddl, seeds, syntax(target.url.backend()))?;
     if let Some(schema) = &target.schema {
         return build_into_schema(&target.url, schema, when, &files).await;
@@ -105,11 +111,6 @@ async fn build_into_schema(
     when: WhenNotEmpty,
     files: &Files<'_>,
 ) -> Result<Preparation, SchemaError> {
-    if url.backend() == Backend::Sqlite {
-        return Err(SchemaError::Usage(
-            "SQLite databases have no schemas; drop the #schema= part".to_owned(),
-        ));
-    }
     let mut db = connect(url).await?;
     let catalog = introspect(db.as_mut(), &Scope::schema(schema)).await?;
     let exists = catalog.schemas.contains_key(schema);
