@@ -119,6 +119,52 @@ async fn seeds_run_in_every_tenant_once_and_a_failing_seed_rolls_back_only_its_t
     assert_eq!(query_i64(conn.as_mut(), count).await, 0);
 }
 
+/// A seed runs in the transaction Plover opens per tenant: a whole-file `BEGIN; ... COMMIT;`
+/// is fine (its failure names the file's line), a `COMMIT` in the middle, which would keep
+/// half the seed, is refused before any tenant is touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seed_wrapped_in_begin_commit_runs_and_one_committing_halfway_is_refused() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = project("", ITEMS)
+        .file(
+            "wrapped.sql",
+            "BEGIN;\nINSERT INTO items (id, name) VALUES (1, 'one');\n\
+             INSERT INTO items (id, name) VALUES (1, 'again');\nCOMMIT;\n",
+        )
+        .file(
+            "halfway.sql",
+            "INSERT INTO items (id, name) VALUES (2, 'two');\nCOMMIT;\n\
+             INSERT INTO items (id, name) VALUES (3, 'three');\n",
+        );
+    let ids = ids("w", 2);
+    migrated_fleet(&dir, &db, &ids, &[]).await;
+
+    let report = seed_run(&dir, &db, "wrapped.sql", 4);
+    let error = entry(&report, &ids[0])["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        error.starts_with("line 3: ") && error.contains("items_pkey"),
+        "{error}"
+    );
+    let out = tenants(&dir, &db, &["seed", "--file", "halfway.sql", "--all"]);
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("halfway.sql:2: `COMMIT` controls the transaction"),
+        "{}",
+        out.stderr
+    );
+    let mut conn = db.connect().await;
+    for id in &ids {
+        let rows = format!("SELECT count(*) FROM {}.items", schema(id));
+        assert_eq!(query_i64(conn.as_mut(), &rows).await, 0, "{id}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_are_found_by_a_query_or_by_the_schema_template() {
     let Some(db) = database(Backend::Postgres).await else {

@@ -68,6 +68,9 @@ pub enum TenantError {
         /// Why.
         message: String,
     },
+    /// A seed file holds transaction control that would end the transaction it runs in.
+    #[error(transparent)]
+    SeedScript(#[from] plover_core::body::BodyError),
     /// `create` made the tenant, but its seed file failed (and was rolled back).
     #[error(
         "tenant {id:?} was created and migrated, but the seed file {path} failed and was rolled back: {message}"

@@ -8,6 +8,7 @@ use plover_core::sql::quote_ident;
 use plover_core::{Driver, Value};
 use serde::Serialize;
 
+use super::seed::SeedScript;
 use super::{
     Fleet, FleetHooks, MigrateOptions, Outcome, Selection, Tenant, TenantError, TenantResult,
     TenantStatus,
@@ -68,14 +69,7 @@ impl Fleet {
         hooks: Arc<dyn FleetHooks>,
     ) -> Result<CreateReport, TenantError> {
         let tenant = self.tenant(id)?;
-        let seed_sql = seed
-            .map(|path| {
-                std::fs::read_to_string(path).map_err(|e| TenantError::SeedFile {
-                    path: path.display().to_string(),
-                    message: e.to_string(),
-                })
-            })
-            .transpose()?;
+        let seed_script = seed.map(SeedScript::read).transpose()?;
         let mut db = self.connect().await?;
         // A tenant outside `tenants.ids` or `tenants.query` could be made but never
         // migrated again: `migrate` refuses it and `--all` does not find it.
@@ -104,9 +98,9 @@ impl Fleet {
             )
             .await;
         let migrated = report.tenants.into_iter().next().expect("one tenant");
-        let seeded_rows = match (&seed_sql, migrated.outcome) {
-            (Some(sql), Outcome::Succeeded) => Some(
-                seed_in_schema(db.as_mut(), &tenant, sql)
+        let seeded_rows = match (&seed_script, migrated.outcome) {
+            (Some(script), Outcome::Succeeded) => Some(
+                seed_in_schema(db.as_mut(), &tenant, script)
                     .await
                     .map_err(|message| TenantError::SeedFailed {
                         id: tenant.id.clone(),
@@ -154,9 +148,13 @@ pub(super) async fn schema_exists(db: &mut dyn Driver, schema: &str) -> Result<b
 }
 
 /// Seeds `tenant` on `db`, a connection of the caller's, its schema put on the search path.
-async fn seed_in_schema(db: &mut dyn Driver, tenant: &Tenant, sql: &str) -> Result<u64, String> {
+async fn seed_in_schema(
+    db: &mut dyn Driver,
+    tenant: &Tenant,
+    seed: &SeedScript,
+) -> Result<u64, String> {
     db.use_schema(Some(&tenant.schema))
         .await
         .map_err(|e| format!("setting search_path to {}: {e}", tenant.schema))?;
-    Fleet::seed_one(db, tenant, sql).await
+    Fleet::seed_one(db, tenant, seed).await
 }

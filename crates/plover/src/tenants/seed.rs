@@ -1,12 +1,13 @@
 //! `tenants seed`: one SQL file run in every selected tenant, each in one transaction.
 
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use plover_core::body::line_at;
-use plover_core::sql::{Syntax, split};
+use plover_core::body::{line_at, prepare_in_transaction};
+use plover_core::sql::Syntax;
 use plover_core::{Driver, DriverError, Value};
 use serde::Serialize;
 
@@ -61,14 +62,11 @@ impl Fleet {
         concurrency: Option<usize>,
         hooks: Arc<dyn FleetHooks>,
     ) -> Result<SeedReport, TenantError> {
-        let sql = std::fs::read_to_string(file).map_err(|e| TenantError::SeedFile {
-            path: file.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let seed = SeedScript::read(file)?;
         let mut db = self.connect().await?;
         let tenants = self.select(db.as_mut(), selection).await?;
         drop(db);
-        let job = Arc::new(SeedJob { sql, hooks });
+        let job = Arc::new(SeedJob { seed, hooks });
         let concurrency = concurrency.unwrap_or(self.settings.concurrency);
         let tenants = fan_out(self, job, tenants, concurrency, false).await;
         let count = |o: Outcome| tenants.iter().filter(|t| t.outcome == o).count();
@@ -87,7 +85,7 @@ impl Fleet {
     pub(crate) async fn seed_one(
         db: &mut dyn Driver,
         tenant: &Tenant,
-        sql: &str,
+        seed: &SeedScript,
     ) -> Result<u64, String> {
         let exists = db
             .query(
@@ -102,28 +100,59 @@ impl Fleet {
                 tenant.schema, tenant.id
             ));
         }
-        db.execute_counted(sql)
+        db.execute_counted(seed.sql())
             .await
-            .map_err(|e| seed_error(sql, &e))
+            .map_err(|e| seed.error(&e))
     }
 }
 
-/// The error of a failed seed, led by the line of the statement that failed: from the
-/// error's position (a syntax error), else from the statement's index in the file.
-fn seed_error(sql: &str, error: &DriverError) -> String {
-    let line = match (error.position, error.step) {
-        (Some(offset), _) => Some(line_at(sql, offset)),
-        (None, Some(step)) => split(sql, Syntax::POSTGRES).get(step).map(|s| s.line),
-        (None, None) => None,
-    };
-    match line {
-        Some(line) => format!("line {line}: {error}"),
-        None => error.to_string(),
+/// A seed file, checked: it runs in the transaction Plover opens for each tenant, so a
+/// whole-file `BEGIN; ... COMMIT;` is left out and any other transaction control is refused
+/// before any tenant is touched (a `COMMIT` in the middle would keep half the seed).
+pub(crate) struct SeedScript {
+    text: String,
+    /// What runs: the file without its wrapper.
+    body: Range<usize>,
+    /// The line in the file of each statement of the body.
+    lines: Vec<usize>,
+}
+
+impl SeedScript {
+    pub(crate) fn read(path: &Path) -> Result<SeedScript, TenantError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| TenantError::SeedFile {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let body = prepare_in_transaction(&shown, &text, Syntax::POSTGRES)?;
+        let (body, lines) = (
+            body.offset..body.offset + body.sql.len(),
+            body.statements.iter().map(|s| s.line).collect(),
+        );
+        Ok(SeedScript { text, body, lines })
+    }
+
+    fn sql(&self) -> &str {
+        &self.text[self.body.clone()]
+    }
+
+    /// The error of a failed seed, led by the file's line of the statement that failed:
+    /// from the error's position (a syntax error), else from the statement's index.
+    fn error(&self, error: &DriverError) -> String {
+        let line = match (error.position, error.step) {
+            (Some(offset), _) => Some(line_at(&self.text, self.body.start + offset)),
+            (None, Some(step)) => self.lines.get(step).copied(),
+            (None, None) => None,
+        };
+        match line {
+            Some(line) => format!("line {line}: {error}"),
+            None => error.to_string(),
+        }
     }
 }
 
 struct SeedJob {
-    sql: String,
+    seed: SeedScript,
     hooks: Arc<dyn FleetHooks>,
 }
 
@@ -157,7 +186,7 @@ impl TenantJob for SeedJob {
     async fn run(&self, db: &mut dyn Driver, tenant: &Tenant, _: Attempt) -> Ran<TenantSeed> {
         self.hooks.before_tenant(tenant);
         let started = Instant::now();
-        let mut seed = match Fleet::seed_one(db, tenant, &self.sql).await {
+        let mut seed = match Fleet::seed_one(db, tenant, &self.seed).await {
             Ok(rows) => TenantSeed {
                 tenant: tenant.clone(),
                 outcome: Outcome::Succeeded,

@@ -111,7 +111,7 @@ fn tenant_failure(error: TenantError) -> Failure {
         }
         TenantError::Connect { .. } => Exit::Unreachable,
         TenantError::Database { .. } => Exit::Database,
-        TenantError::AlreadyExists { .. } => Exit::Refused,
+        TenantError::AlreadyExists { .. } | TenantError::SeedScript(_) => Exit::Refused,
         TenantError::SeedFailed { .. } => Exit::MigrationFailed,
         TenantError::Schema(inner) => Exit::from(inner),
         _ => Exit::Internal,
