@@ -216,3 +216,23 @@ async fn down_scripts_can_be_required() {
     dir.write("migrations/001_a.down.sql", "DROP TABLE a;\n");
     assert_eq!(run(dir.path(), &db, &["up"]).code, 0);
 }
+
+/// On a host that will not reserve the linter's big stack (here: 700 MB of address space at
+/// most), `plover lint` still lints, on the usual stack, instead of panicking.
+#[test]
+fn linting_goes_on_where_the_big_stack_is_refused() {
+    let dir = project();
+    let limited = "ulimit -v 700000 && exec \"$0\" lint --all --ignore require-lock-timeout";
+    let outcome: Outcome = std::process::Command::new("sh")
+        .args(["-c", limited, env!("CARGO_BIN_EXE_plover")])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(outcome.code, 5, "{outcome:?}");
+    assert!(
+        outcome.stdout.contains("require-concurrent-index-creation"),
+        "{outcome:?}"
+    );
+}

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use plover_core::{Script, TransactionMode};
 use serde::Serialize;
@@ -110,15 +111,36 @@ pub fn lint_scripts(
     results.into_iter().map(|(_, lint)| lint).collect()
 }
 
-/// Runs `work` on a thread of `scope` with a [`STACK`]-sized stack.
-fn spawn_deep<'scope, T: Send + 'scope>(
+/// Runs `work` on a thread of `scope` with a [`STACK`]-sized stack, or with the usual
+/// stack on a host that will not reserve that much (strict overcommit, a small VM): linting
+/// goes on there, and only a very deep statement could overflow.
+fn spawn_deep<'scope, T, F>(
     scope: &'scope std::thread::Scope<'scope, '_>,
-    work: impl FnOnce() -> T + Send + 'scope,
-) -> std::thread::ScopedJoinHandle<'scope, T> {
-    std::thread::Builder::new()
+    work: F,
+) -> std::thread::ScopedJoinHandle<'scope, T>
+where
+    T: Send + 'scope,
+    F: FnOnce() -> T + Send + 'scope,
+{
+    // The closure goes back to the caller when the big thread cannot start.
+    let slot = Arc::new(Mutex::new(Some(work)));
+    let take = |slot: &Mutex<Option<F>>| {
+        slot.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .expect("the work runs once")
+    };
+    let deep = {
+        let slot = Arc::clone(&slot);
+        move || take(&slot)()
+    };
+    match std::thread::Builder::new()
         .stack_size(STACK)
-        .spawn_scoped(scope, work)
-        .expect("the system gives a linter thread its stack")
+        .spawn_scoped(scope, deep)
+    {
+        Ok(handle) => handle,
+        Err(_) => scope.spawn(move || take(&slot)()),
+    }
 }
 
 /// A thread's result; a panic in it (a bug) goes on in the caller.

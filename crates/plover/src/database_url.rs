@@ -109,8 +109,20 @@ impl DatabaseUrl {
 }
 
 /// The byte range of the path (`/db`) in a `postgres://` URL, empty when there is none.
+/// The host starts after the userinfo's `@`, so a `/` in a password is not taken for the
+/// path (which would cut the password in two and show its first half).
 fn postgres_path(url: &str) -> (usize, usize) {
     let authority = url.find("://").map_or(0, |i| i + 3);
+    let authority = url[authority..]
+        .rmatch_indices('@')
+        .map(|(i, _)| authority + i + 1)
+        .find(|&host| {
+            url[host..]
+                .find(['/', '?', '#'])
+                .map(|i| &url[host + i..host + i + 1])
+                == Some("/")
+        })
+        .unwrap_or(authority);
     let end = url[authority..]
         .find(['?', '#'])
         .map_or(url.len(), |i| authority + i);
@@ -234,6 +246,18 @@ mod tests {
         );
         let relative = file.with_database("data/other.db");
         assert_eq!(relative.database_name().as_deref(), Some("data/other.db"));
+        // A `/` in the password is not the path, nor an `@` in the query the userinfo.
+        let slashed = DatabaseUrl::parse("postgres://u:pa/ss@h/db").unwrap();
+        assert_eq!(slashed.database_name().as_deref(), Some("db"));
+        assert_eq!(
+            slashed.with_database("postgres").expose(),
+            "postgres://u:pa/ss@h/postgres"
+        );
+        let query_at = DatabaseUrl::parse("postgres://u@h/db?application_name=a@b").unwrap();
+        assert_eq!(
+            query_at.with_database("x").expose(),
+            "postgres://u@h/x?application_name=a@b"
+        );
     }
 
     #[test]

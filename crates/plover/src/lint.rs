@@ -119,7 +119,7 @@ pub struct LintSection {
 pub enum VersionValue {
     /// `15` or `150004`.
     Number(u32),
-    /// `15.4` written as a TOML number.
+    /// `15.4` written as a TOML number: refused, since 15.1 and 15.10 are the same number.
     Decimal(f64),
     /// `"15.4"`.
     Text(String),
@@ -130,7 +130,10 @@ impl VersionValue {
     pub fn to_version(&self) -> Result<u32, String> {
         match self {
             VersionValue::Number(n) => parse_postgres_version(&n.to_string()),
-            VersionValue::Decimal(n) => parse_postgres_version(&n.to_string()),
+            VersionValue::Decimal(n) => Err(format!(
+                "{n} is a TOML number, which cannot tell 15.1 from 15.10: write the version \
+                 as a string, \"{n}\""
+            )),
             VersionValue::Text(t) => parse_postgres_version(t),
         }
     }
@@ -160,6 +163,11 @@ mod tests {
         }
         assert_eq!(parse_postgres_version("90604"), Ok(90_604));
         assert_eq!(parse_postgres_version("9"), Ok(90_000));
-        assert_eq!(VersionValue::Decimal(15.4).to_version(), Ok(150_004));
+        assert!(
+            VersionValue::Decimal(15.1)
+                .to_version()
+                .unwrap_err()
+                .contains("write the version as a string, \"15.1\"")
+        );
     }
 }

@@ -34,6 +34,9 @@ const BUILD_SUFFIX: &str = "_plover_build";
 /// The suffix of the file a SQLite database is built in.
 const SQLITE_SUFFIX: &str = ".plover-build";
 
+/// The suffix the old SQLite file is moved aside under while the build takes its place.
+const SQLITE_ASIDE: &str = ".plover-old";
+
 /// The longest name PostgreSQL keeps; a longer one is silently cut to this.
 const MAX_NAME_BYTES: usize = 63;
 
@@ -146,10 +149,15 @@ async fn rename(url: &DatabaseUrl, build: &str, name: &str) -> Result<(), Schema
     }
 }
 
-/// `error` with `context` in place of its own, when it is a database error.
+/// `error` with `context` in place of its own: what the swap left behind must be said
+/// whether the server refused the statement or could not be reached for it.
 fn with_context(error: SchemaError, context: String) -> SchemaError {
     match error {
         SchemaError::Database { source, .. } => SchemaError::Database { context, source },
+        SchemaError::Connect { url, source } => SchemaError::Database {
+            context: format!("{context} (cannot connect to {url})"),
+            source,
+        },
         other => other,
     }
 }
@@ -190,17 +198,54 @@ async fn sqlite(
         let _ = remove_sqlite(&build);
         return Err(e);
     }
-    if swap == Swap::Replace {
-        // The build is committed, so the old file's journal and WAL are the old file's
-        // business only; left next to the new file they would be replayed into it.
-        remove_files(path, &["-wal", "-shm", "-journal"])?;
-    }
-    std::fs::rename(&build, path).map_err(|e| {
+    let result = match swap {
+        Swap::Create => move_file(&build, path),
+        Swap::Replace => replace_sqlite(&build, path),
+    };
+    if result.is_err() {
         let _ = remove_sqlite(&build);
-        SchemaError::File {
-            path: path.into(),
-            message: format!("cannot move the new build {build} into place: {e}"),
+    }
+    result
+}
+
+/// Puts the build in place of the old file. The old file and its journal and WAL (which,
+/// left next to the new file, would be replayed into it) are moved aside first, not
+/// removed, and moved back when anything fails, so the old database never loses a commit.
+fn replace_sqlite(build: &str, path: &str) -> Result<(), SchemaError> {
+    let aside = format!("{path}{SQLITE_ASIDE}");
+    remove_sqlite(&aside)?;
+    let suffixes = ["", "-wal", "-shm", "-journal"];
+    let mut moved = Vec::new();
+    let mut result = Ok(());
+    for suffix in suffixes {
+        let (from, to) = (format!("{path}{suffix}"), format!("{aside}{suffix}"));
+        if !Path::new(&from).exists() {
+            continue;
         }
+        result = move_file(&from, &to);
+        if result.is_err() {
+            break;
+        }
+        moved.push((from, to));
+    }
+    if result.is_ok() {
+        result = move_file(build, path);
+    }
+    match result {
+        Ok(()) => remove_sqlite(&aside),
+        Err(e) => {
+            for (from, to) in moved.iter().rev() {
+                let _ = std::fs::rename(to, from);
+            }
+            Err(e)
+        }
+    }
+}
+
+fn move_file(from: &str, to: &str) -> Result<(), SchemaError> {
+    std::fs::rename(from, to).map_err(|e| SchemaError::File {
+        path: to.into(),
+        message: format!("cannot move {from} here: {e}"),
     })
 }
 
@@ -239,5 +284,27 @@ mod tests {
             assert_ne!(&build[..MAX_NAME_BYTES.min(build.len())], name);
         }
         assert_ne!(build_name(&"c".repeat(60)), build_name(&"c".repeat(61)));
+    }
+
+    #[test]
+    fn the_old_file_and_its_wal_come_back_when_the_build_cannot_move_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db").display().to_string();
+        let file = |suffix: &str| format!("{path}{suffix}");
+        let read = |name: String| std::fs::read_to_string(name).ok();
+        std::fs::write(file(""), "old").unwrap();
+        std::fs::write(file("-wal"), "old commits").unwrap();
+
+        let missing = file(".plover-build");
+        assert!(replace_sqlite(&missing, &path).is_err());
+        assert_eq!(read(file("")).as_deref(), Some("old"));
+        assert_eq!(read(file("-wal")).as_deref(), Some("old commits"));
+
+        std::fs::write(&missing, "new").unwrap();
+        replace_sqlite(&missing, &path).unwrap();
+        assert_eq!(read(file("")).as_deref(), Some("new"));
+        for gone in ["-wal", SQLITE_SUFFIX, SQLITE_ASIDE, ".plover-old-wal"] {
+            assert_eq!(read(file(gone)), None, "{gone}");
+        }
     }
 }
