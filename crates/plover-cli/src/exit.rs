@@ -62,6 +62,18 @@ impl From<&Error> for Exit {
             Error::Database { .. } | Error::CorruptHistory { .. } => Exit::Database,
             Error::Refused(_) => Exit::Refused,
             Error::LockTimeout { .. } => Exit::LockTimeout,
+            // SQLite's file stayed locked past the wait: another runner, as a lock timeout.
+            Error::MigrationFailed { source, .. }
+                if source.kind == plover::core::ErrorKind::Busy =>
+            {
+                Exit::LockTimeout
+            }
+            // The connection dropped: whether the transaction committed is not known.
+            Error::MigrationFailed { source, .. }
+                if source.kind == plover::core::ErrorKind::Closed =>
+            {
+                Exit::Database
+            }
             Error::MigrationFailed { .. } => Exit::MigrationFailed,
             _ => Exit::Internal,
         }

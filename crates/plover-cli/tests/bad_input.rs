@@ -635,3 +635,77 @@ async fn a_refused_or_empty_up_leaves_no_sqlite_file_behind() {
         "no database file was created"
     );
 }
+
+/// A connection lost in the middle of a migration (the network dropped it) is not "rolled
+/// back, fix it": whether the commit happened is unknown. Exit 8 says so, and `status` then
+/// tells the truth (here: not applied). The drop is a TCP proxy between Plover and the
+/// server that closes its sockets while the migration runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_lost_during_a_migration_says_the_outcome_is_unknown() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let mut admin = db.connect().await;
+    let server = admin
+        .query(
+            "SELECT host(inet_server_addr()) || ':' || inet_server_port()",
+            &[],
+        )
+        .await
+        .unwrap();
+    let Some(server) = server[0][0].as_str().map(str::to_owned) else {
+        eprintln!("skipped: the test database is reached over a Unix socket, not TCP");
+        return;
+    };
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let through = proxy.local_addr().unwrap().to_string();
+    let relays = tokio::spawn(async move {
+        let mut relays = tokio::task::JoinSet::new();
+        while let Ok((mut client, _)) = proxy.accept().await {
+            let mut upstream = tokio::net::TcpStream::connect(&server).await.unwrap();
+            relays.spawn(async move {
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    let url = db.url.expose();
+    let host = &url[url.find('@').unwrap() + 1..];
+    let host = &host[..host.find('/').unwrap()];
+    let url = url.replace(host, &through);
+
+    let dir = Fixture::new().file(
+        "migrations/001_slow.sql",
+        "CREATE TABLE slow (x integer);\nSELECT pg_sleep(30);",
+    );
+    let child = crate::support::plover(dir.path())
+        .args(["--database", &url, "up"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let sleeping = "SELECT count(*) FROM pg_stat_activity \
+                    WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' \
+                    AND pid <> pg_backend_pid()";
+    for _ in 0..200 {
+        if plover_testkit::query_i64(admin.as_mut(), sleeping).await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    relays.abort();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(8), "{stderr}");
+    assert!(
+        stderr.contains("whether it committed is not known"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("it was rolled back"), "{stderr}");
+    // The server notices the lost client only after the sleep; end its session now.
+    let orphan = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                  WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' \
+                  AND pid <> pg_backend_pid()";
+    plover_testkit::query_i64(admin.as_mut(), orphan).await;
+    let status = run(dir.path(), &db, &["status", "--check"]);
+    assert_eq!(status.code, 7, "still pending: {status:?}");
+}

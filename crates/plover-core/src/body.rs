@@ -6,7 +6,9 @@
 //! refuses inside a transaction, are reported with their file and line.
 
 use crate::migration::Script;
-use crate::sql::{Statement, Syntax, leading_words, matches_pattern, split_checked};
+use crate::sql::{
+    Statement, Syntax, created_index_name, leading_words, matches_pattern, split_checked,
+};
 use crate::{Dialect, TransactionMode};
 
 /// The part of a script the runner executes.
@@ -192,6 +194,17 @@ fn check_statement(
             advice,
         });
     }
+    if script.transaction == TransactionMode::None
+        && dialect.index_repair.is_some()
+        && is_unnamed_concurrent_index(text)
+    {
+        return Err(unsupported(
+            "`CREATE INDEX CONCURRENTLY` without an index name: after a crash during the build \
+             Plover could not find the index to check it, and would build a second one; name \
+             the index (`CREATE INDEX CONCURRENTLY orders_customer_idx ON ...`)"
+                .to_owned(),
+        ));
+    }
     if script.transaction == TransactionMode::Single
         && let Some(pattern) = dialect.refusal_in_transaction(text, server_version)
     {
@@ -202,6 +215,17 @@ fn check_statement(
         });
     }
     Ok(())
+}
+
+/// `CREATE [UNIQUE] INDEX CONCURRENTLY ON ...`: the server picks the name.
+fn is_unnamed_concurrent_index(statement: &str) -> bool {
+    let words = leading_words(statement, 5);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    matches!(
+        words.as_slice(),
+        ["CREATE", "INDEX", "CONCURRENTLY", "ON", ..]
+            | ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", "ON"]
+    ) && created_index_name(statement).is_none()
 }
 
 fn is_wrapped(text: &str, statements: &[Statement]) -> bool {
@@ -283,7 +307,10 @@ mod tests {
         session_settings: &[],
         bookkeeping_prelude: None,
         unsupported: &[("COPY ... FROM STDIN", "it reads psql's input")],
-        index_repair: None,
+        index_repair: Some(crate::dialect::IndexRepair {
+            index_validity: "",
+            drop_index: "",
+        }),
     };
 
     fn script(sql: &str, transaction: TransactionMode) -> Script {
@@ -413,6 +440,26 @@ mod tests {
             TransactionMode::Single,
             Err("m/1_a.sql:2: COPY ... FROM STDIN: it reads psql's input"),
         );
+    }
+
+    #[test]
+    fn an_unnamed_concurrent_index_is_refused_where_a_crash_would_build_it_twice() {
+        let unnamed = "SET lock_timeout = '2s';\nCREATE UNIQUE INDEX CONCURRENTLY ON t (x);";
+        let refused = prepare(&script(unnamed, TransactionMode::None), &PG_LIKE, 150_000)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.starts_with("m/1_a.sql:2: `CREATE INDEX CONCURRENTLY` without an index name"),
+            "{refused}"
+        );
+        for named in [
+            "CREATE INDEX CONCURRENTLY t_x ON t (x);",
+            "CREATE INDEX CONCURRENTLY \"on\" ON t (x);",
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_x ON t (x);",
+        ] {
+            let script = script(named, TransactionMode::None);
+            assert!(prepare(&script, &PG_LIKE, 150_000).is_ok(), "{named}");
+        }
     }
 
     #[test]

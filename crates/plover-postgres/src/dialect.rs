@@ -15,6 +15,7 @@ const REFUSED_IN_TRANSACTION: &[StatementPattern] = &[
     never("CREATE [UNIQUE] INDEX CONCURRENTLY"),
     never("DROP INDEX CONCURRENTLY"),
     never("REINDEX ... CONCURRENTLY"),
+    never("REINDEX SCHEMA"),
     never("REINDEX DATABASE"),
     never("REINDEX SYSTEM"),
     never("ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY"),

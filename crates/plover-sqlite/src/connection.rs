@@ -28,6 +28,8 @@ pub struct SqliteDriver {
     version: u32,
     /// When the current transaction began, for `plover_elapsed_ms()`.
     transaction_start: Arc<Mutex<Instant>>,
+    /// Where the connection was opened, to open it afresh for a clean session.
+    location: Location,
 }
 
 /// Opens (creating when missing) the database at `url` (`sqlite:path`).
@@ -60,7 +62,7 @@ pub async fn connect_existing(url: &str) -> Result<SqliteDriver, DriverError> {
     }
     let connection = open_connection(&location)?;
     check_is_database(&connection, &location)?;
-    into_driver(connection)
+    into_driver(connection, location)
 }
 
 /// Reads the schema table once: SQLite checks a file's header only on its first read, so
@@ -72,7 +74,7 @@ fn check_is_database(connection: &Connection, location: &Location) -> Result<(),
 }
 
 fn open(location: Location) -> Result<SqliteDriver, DriverError> {
-    into_driver(open_connection(&location)?)
+    into_driver(open_connection(&location)?, location)
 }
 
 fn open_connection(location: &Location) -> Result<Connection, DriverError> {
@@ -92,7 +94,7 @@ fn open_connection(location: &Location) -> Result<Connection, DriverError> {
     Ok(connection)
 }
 
-fn into_driver(connection: Connection) -> Result<SqliteDriver, DriverError> {
+fn into_driver(connection: Connection, location: Location) -> Result<SqliteDriver, DriverError> {
     let transaction_start = Arc::new(Mutex::new(Instant::now()));
     register_elapsed_ms(&connection, transaction_start.clone())
         .map_err(|e| DriverError::new(ErrorKind::Connect, e.to_string()))?;
@@ -101,6 +103,7 @@ fn into_driver(connection: Connection) -> Result<SqliteDriver, DriverError> {
         worker: Worker::spawn(connection)?,
         version,
         transaction_start,
+        location,
     })
 }
 
@@ -225,6 +228,26 @@ impl Driver for SqliteDriver {
     async fn execute_script(&mut self, sql: &str) -> Result<(), DriverError> {
         let sql = sql.to_owned();
         self.worker.call(move |c| run_script(c, &sql)).await?
+    }
+
+    /// Opens the file afresh: SQLite has no `RESET ALL`, and a migration's `PRAGMA` or
+    /// `ATTACH` would otherwise reach the next one. The lock is a lease row in the file, not
+    /// the connection's, so it stays. An in-memory database lives only as long as its
+    /// connection and is kept as it is.
+    async fn reset_session(&mut self) -> Result<(), DriverError> {
+        let Location::File(_) = &self.location else {
+            return Ok(());
+        };
+        let (location, start) = (self.location.clone(), self.transaction_start.clone());
+        self.worker
+            .call(move |c| {
+                let fresh = open_connection(&location)?;
+                register_elapsed_ms(&fresh, start)
+                    .map_err(|e| DriverError::new(ErrorKind::Connect, e.to_string()))?;
+                *c = fresh;
+                Ok(())
+            })
+            .await?
     }
 
     async fn execute_counted(&mut self, sql: &str) -> Result<u64, DriverError> {

@@ -261,6 +261,15 @@ mod sqlite {
         )
         .await;
     }
+
+    #[tokio::test]
+    async fn a_sqlite_pragma_does_not_reach_the_next_migration() {
+        let db = plover_testkit::TestDb::new(plover_testkit::Backend::Sqlite)
+            .await
+            .unwrap();
+        plover_testkit::conformance::apply::a_sqlite_pragma_does_not_reach_the_next_migration(&db)
+            .await;
+    }
 }
 
 mod tls;

@@ -38,11 +38,21 @@ fn write_new(path: &Path, contents: &str) -> Result<(), ScaffoldError> {
         .map_err(|e| ScaffoldError(format!("cannot write {}: {e}", path.display())))
 }
 
-/// Writes `plover.toml` and creates `migrations/` in `root`; returns what it created.
-pub fn init(root: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
-    let config = root.join(CONFIG_FILE);
-    let migrations = root.join("migrations");
-    write_new(&config, CONFIG_TEMPLATE)?;
+/// Writes the config file `config` (`plover.toml` when `None`) and creates the migrations
+/// directory: `migrations` (or `dir`, relative to the current directory as on the command
+/// line) next to it; the file then names that directory. Returns what it created.
+pub fn init(config: Option<&Path>, dir: Option<&Path>) -> Result<Vec<PathBuf>, ScaffoldError> {
+    let config = config.map_or_else(|| PathBuf::from(CONFIG_FILE), Path::to_owned);
+    let base = config.parent().unwrap_or(Path::new(""));
+    let (migrations, template) = match dir {
+        None => (base.join("migrations"), CONFIG_TEMPLATE.to_owned()),
+        Some(dir) => (dir.to_owned(), with_dir(&config, dir)?),
+    };
+    if let Some(parent) = config.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| ScaffoldError(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    write_new(&config, &template)?;
     let mut created = vec![config];
     if !migrations.exists() {
         std::fs::create_dir_all(&migrations)
@@ -50,6 +60,38 @@ pub fn init(root: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
         created.push(migrations);
     }
     Ok(created)
+}
+
+/// The config template naming `dir` as the migrations directory, relative to the config
+/// file's directory (where Plover reads it from).
+fn with_dir(config: &Path, dir: &Path) -> Result<String, ScaffoldError> {
+    let absolute = |p: &Path| std::path::absolute(p).map_err(|e| ScaffoldError(e.to_string()));
+    let base = absolute(config)?
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_default();
+    let dir = absolute(dir)?;
+    let relative = relative_to(&dir, &base);
+    let written = relative
+        .display()
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    Ok(CONFIG_TEMPLATE.replacen("dir = \"migrations\"", &format!("dir = \"{written}\""), 1))
+}
+
+/// `path` written from `base` (both absolute): `../db/migrations` for `/p/db/migrations`
+/// seen from `/p/deploy`.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let (path, base): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());
+    let shared = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let up = std::iter::repeat_n(std::path::Component::ParentDir, base.len() - shared);
+    let relative: PathBuf = up.chain(path[shared..].iter().copied()).collect();
+    if relative.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        relative
+    }
 }
 
 /// How `new` numbers a migration.
@@ -221,11 +263,34 @@ mod tests {
             error.to_string(),
             "cannot name a migration `add/users`: the name may hold letters, digits, `_` and `-`, not '/'"
         );
-        init(dir.path()).unwrap();
-        let error = init(dir.path()).unwrap_err().to_string();
+        let config = dir.path().join(CONFIG_FILE);
+        init(Some(&config), None).unwrap();
+        let error = init(Some(&config), None).unwrap_err().to_string();
         assert!(
             error.ends_with("plover.toml already exists; nothing was written"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn init_writes_the_config_and_the_directory_it_is_told() {
+        let root = tempfile::tempdir().unwrap();
+        let config = root.path().join("deploy/app.toml");
+        let dir = root.path().join("db/migrations");
+        let created = init(Some(&config), Some(&dir)).unwrap();
+        assert_eq!(created, [config.clone(), dir.clone()]);
+        let text = std::fs::read_to_string(&config).unwrap();
+        let file: crate::config::ConfigFile = toml::from_str(&text).unwrap();
+        assert_eq!(file.migrations.dir.as_deref(), Some("../db/migrations"));
+        let loaded = crate::config::LoadedConfig::load(&config).unwrap();
+        let settings =
+            crate::config::resolve(Some(&loaded), crate::config::Overrides::default(), &|_| {
+                None
+            })
+            .unwrap();
+        assert_eq!(
+            std::path::absolute(settings.migrations_dir).unwrap(),
+            std::path::absolute(root.path().join("deploy/../db/migrations")).unwrap()
         );
     }
 

@@ -3,12 +3,13 @@
 use plover::scaffold;
 use serde_json::json;
 
+use crate::args::Global;
 use crate::exit::Exit;
 use crate::output::{Failure, Output};
 
-pub fn run(output: &Output) -> Result<Exit, Failure> {
-    let created =
-        scaffold::init("".as_ref()).map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;
+pub fn run(global: &Global, output: &Output) -> Result<Exit, Failure> {
+    let created = scaffold::init(global.config.as_deref(), global.dir.as_deref())
+        .map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;
     let names: Vec<String> = created.iter().map(|p| p.display().to_string()).collect();
     for name in &names {
         output.line(format!("created {name}"));

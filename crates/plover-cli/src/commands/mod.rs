@@ -28,7 +28,7 @@ pub use crate::settings::CommandFlags;
 pub async fn run(cli: Cli) -> Exit {
     let mut output = Output::new(&cli.global);
     let result = match cli.command {
-        Command::Init => init::run(&output),
+        Command::Init => init::run(&cli.global, &output),
         Command::New(args) => new::run(&cli.global, &args, &output),
         Command::Status(args) => status::run(&cli.global, &args, &mut output).await,
         Command::Up(args) => up::run(&cli.global, &args, &mut output).await,

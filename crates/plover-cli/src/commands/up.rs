@@ -72,7 +72,15 @@ pub async fn run(global: &Global, args: &UpArgs, output: &mut Output) -> Result<
 
 /// A failed migration's message says what state it left behind.
 fn failure(session: &Session, error: plover::Error) -> Failure {
+    let lost = matches!(&error, plover::Error::MigrationFailed { source, .. }
+        if source.kind == plover::core::ErrorKind::Closed);
     let mut failure = engine_failure(error);
+    if lost {
+        failure.message.push_str(
+            "\n  the connection was lost during the migration, so whether it committed is not \
+             known; `plover status` tells, then `plover up` goes on",
+        );
+    }
     if failure.exit != Exit::MigrationFailed {
         return failure;
     }

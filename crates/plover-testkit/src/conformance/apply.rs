@@ -328,18 +328,24 @@ pub async fn the_history_table_stays_put_when_the_search_path_changes(db: &TestD
 
 /// PostgreSQL only: a `SET` in one migration does not leak into the next (which would then
 /// behave differently after a crash and a resume), and a `SET ROLE` cannot stop the history
-/// write.
+/// writes, those of a no-transaction migration's statements included.
 pub async fn each_migration_starts_with_a_clean_session(db: &TestDb) {
     let role = format!("plover_role_{}", std::process::id());
     let dir = Fixture::new()
-        .file("001_schema.sql", &format!("CREATE SCHEMA side;\nDROP ROLE IF EXISTS {role};\nCREATE ROLE {role};\nSET search_path = side, public;\nCREATE TABLE in_side (x integer);"))
+        .file("001_schema.sql", &format!("CREATE SCHEMA side;\nDROP ROLE IF EXISTS {role};\nCREATE ROLE {role};\nCREATE TABLE public.role_owned (x integer);\nALTER TABLE public.role_owned OWNER TO {role};\nGRANT CREATE ON SCHEMA public TO {role};\nSET search_path = side, public;\nCREATE TABLE in_side (x integer);"))
         .file("002_table.sql", "CREATE TABLE where_am_i (x integer);")
         .file("003_role.sql", &format!("SET ROLE {role};\nSELECT 1;"))
-        .file("004_after.sql", "CREATE TABLE after_role (x integer);");
+        .file("004_after.sql", "CREATE TABLE after_role (x integer);")
+        .file(
+            "005_index.sql",
+            &format!("-- plover:no-transaction\nSET ROLE {role};\nCREATE INDEX CONCURRENTLY role_owned_x ON public.role_owned (x);"),
+        );
     let mut conn = db.connect().await;
     let result = dir.migrator().up(conn.as_mut(), None, &mut Silent).await;
     let _ = conn
-        .execute_script(&format!("RESET ROLE; DROP ROLE IF EXISTS {role}"))
+        .execute_script(&format!(
+            "RESET ROLE; DROP OWNED BY {role}; DROP ROLE IF EXISTS {role}"
+        ))
         .await;
     result.unwrap();
     assert_eq!(count(conn.as_mut(), "side.in_side").await, 0);
@@ -353,5 +359,31 @@ pub async fn each_migration_starts_with_a_clean_session(db: &TestDb) {
         0,
         "004 ran as the connection's user"
     );
-    assert_eq!(count(conn.as_mut(), "plover_migrations").await, 4);
+    assert_eq!(count(conn.as_mut(), "plover_migrations").await, 5);
+}
+
+/// SQLite only: a `PRAGMA` one migration sets does not reach the next, as it would not after
+/// a crash and a resume: the connection is opened afresh between them.
+pub async fn a_sqlite_pragma_does_not_reach_the_next_migration(db: &TestDb) {
+    let dir = Fixture::new()
+        .file(
+            "001_check.sql",
+            "CREATE TABLE positive (x integer CHECK (x > 0));\nPRAGMA ignore_check_constraints = ON;",
+        )
+        .file("002_insert.sql", "INSERT INTO positive VALUES (-1);");
+    let mut conn = db.connect().await;
+    let error = dir
+        .migrator()
+        .up(conn.as_mut(), None, &mut Silent)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::MigrationFailed { version, .. } if *version == Version(2)),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("CHECK constraint failed"),
+        "{error}"
+    );
+    assert_eq!(count(conn.as_mut(), "positive").await, 0);
 }

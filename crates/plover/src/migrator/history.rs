@@ -33,9 +33,11 @@ const IN_FLIGHT: &str = "UPDATE {table} SET in_flight = $2 WHERE version = $1";
 
 const DELETE: &str = "DELETE FROM {table} WHERE version = $1";
 
+/// `in_flight` is cleared: the statement a crash stopped inside may be the one that was
+/// edited, and what it left must not be taken for the new statement's work on resume.
 const REBLESS: &str = "UPDATE {table} SET previous_checksum = checksum, checksum = $2, script = $3, \
-     name = $4, statements_total = $5, accept_reason = $6, accepted_by = $7, accepted_at = CURRENT_TIMESTAMP \
-     WHERE version = $1";
+     name = $4, statements_total = $5, accept_reason = $6, accepted_by = $7, accepted_at = CURRENT_TIMESTAMP, \
+     in_flight = NULL WHERE version = $1";
 
 const RETIRE: &str = "UPDATE {table} SET status = 'retired', accept_reason = $2, accepted_by = $3, \
      accepted_at = CURRENT_TIMESTAMP WHERE version = $1";

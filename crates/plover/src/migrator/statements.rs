@@ -135,15 +135,17 @@ impl Run<'_> {
         if matches!(check, Check::AlreadyDone) {
             return Ok(());
         }
+        // Through the bookkeeping prelude like every history write: a `SET ROLE` earlier in
+        // the migration must not keep Plover from recording its progress.
         let (mark, params) = self.history.in_flight(version, Some(index + 1));
         self.db
-            .transaction(&[Step::Statement(&mark, &params)])
+            .transaction(&self.bookkeeping(&mark, &params))
             .await
             .map_err(self.recording(version))?;
         if let Err(error) = self.db.execute_script(text).await {
             let (clear, params) = self.history.in_flight(version, None);
             self.db
-                .transaction(&[Step::Statement(&clear, &params)])
+                .transaction(&self.bookkeeping(&clear, &params))
                 .await
                 .map_err(self.recording(version))?;
             return Err(statement_failure(version, script, statement, error));
