@@ -3,6 +3,7 @@
 use plover_testkit::{Backend, Fixture, TestDb};
 use serde_json::Value;
 
+use crate::support::on_both_backends;
 use crate::support::{database, plover, run};
 
 /// Tables, a view and an index as migrations, for both backends.
@@ -294,27 +295,6 @@ async fn a_mistyped_schema_name_is_refused_by_name(backend: Backend) {
         assert_eq!(out.code, 2, "{out:?}");
         assert!(out.stderr.contains("there is no schema `nope`"), "{out:?}");
     }
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(plover_testkit::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(plover_testkit::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
 }
 
 on_both_backends!(

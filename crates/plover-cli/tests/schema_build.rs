@@ -5,6 +5,7 @@ use plover::core::Driver;
 use plover_testkit::{Backend, Fixture, TestDb, query_i64};
 
 use crate::schema::{json, project};
+use crate::support::on_both_backends;
 use crate::support::{database, run, snapshot};
 
 // Transaction control in the files.
@@ -297,27 +298,6 @@ async fn schema_on_sqlite_names_the_flag_given() {
         "{out:?}"
     );
     assert!(!exists(&db, &name_of(&db)).await, "nothing was created");
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(plover_testkit::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(plover_testkit::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
 }
 
 on_both_backends!(

@@ -103,3 +103,27 @@ fn text(value: &Value) -> String {
 pub async fn database(backend: Backend) -> Option<TestDb> {
     TestDb::new(backend).await
 }
+
+/// Runs each named `async fn NAME(backend: Backend)` of the calling module as two tests, in
+/// modules `sqlite` and `postgres`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(plover_testkit::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(plover_testkit::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_backends;
