@@ -456,6 +456,20 @@ async fn status_check_exit_codes_and_json() {
             .contains("--to <VERSION>"),
         "{value}"
     );
+    // A pending script `up` would refuse is a problem for `status --check` too.
+    dir.write(
+        "migrations/002_b.sql",
+        "CREATE TABLE b (x integer);\nCOMMIT;\nCREATE TABLE c (x integer);",
+    );
+    let status = run(dir.path(), &db, &["status", "--check"]);
+    assert_eq!(status.code, 5, "{status:?}");
+    assert!(
+        status
+            .stdout
+            .contains("`plover up` would refuse: migrations/002_b.sql:2: `COMMIT`"),
+        "{}",
+        status.stdout
+    );
     let missing = run(dir.path(), &db, &["--json", "tenants"]);
     assert_eq!(missing.code, 2, "{missing:?}");
     let value: serde_json::Value = serde_json::from_str(&missing.stdout).expect("one JSON object");

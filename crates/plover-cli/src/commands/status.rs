@@ -87,6 +87,9 @@ fn table(report: &StatusReport) -> String {
         ));
     }
     lines.push(summary);
+    for refusal in &report.refusals {
+        lines.push(format!("`plover up` would refuse: {refusal}"));
+    }
     lines.join("\n")
 }
 

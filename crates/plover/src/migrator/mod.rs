@@ -110,7 +110,22 @@ impl Migrator {
             history_table: history.table.plain(),
             migrations: self.with_tiers(db, &entries, self.statuses(&entries))?,
             lock_holder,
+            refusals: self.script_refusals(db, &entries),
         })
+    }
+
+    /// What `up` would refuse in the scripts it would run, as they are now (a `COMMIT`
+    /// half way, a half-applied migration whose statement count changed), so that `status`
+    /// does not promise a run that `up` refuses. Plan refusals (edited, missing files) show
+    /// in the migrations' states already.
+    fn script_refusals(&self, db: &dyn Driver, entries: &[Entry<'_>]) -> Vec<String> {
+        let Ok(planned) = plan::plan_up(entries, self.up_policy(None)) else {
+            return Vec::new();
+        };
+        match planning::prepare_up(db, &planned) {
+            Err(Error::Refused(refusal)) => refusal.problems.iter().map(|p| p.message()).collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// The lints of the migrations `planned` starts fresh, each file linted once.

@@ -13,6 +13,8 @@ pub struct StatusReport {
     pub migrations: Vec<MigrationStatus>,
     /// Who holds the migration lock now, if anyone.
     pub lock_holder: Option<LockHolder>,
+    /// What `up` would refuse in the scripts it would run, one message each.
+    pub refusals: Vec<String>,
 }
 
 impl StatusReport {
@@ -24,13 +26,14 @@ impl StatusReport {
             .count()
     }
 
-    /// How many migrations stop `up`: edited or missing files, and pending versions that are
-    /// out of order when that is refused.
+    /// How many things stop `up`: edited or missing files, pending versions that are out of
+    /// order when that is refused, and scripts `up` would refuse as they are written.
     pub fn problems(&self) -> usize {
-        self.migrations
-            .iter()
+        let migrations = self.migrations.iter();
+        migrations
             .filter(|m| m.state.is_problem() || m.out_of_order)
             .count()
+            + self.refusals.len()
     }
 }
 
