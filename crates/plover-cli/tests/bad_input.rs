@@ -723,3 +723,35 @@ async fn a_connection_lost_during_a_migration_says_the_outcome_is_unknown() {
     let status = run(dir.path(), &db, &["status", "--check"]);
     assert_eq!(status.code, 7, "still pending: {status:?}");
 }
+
+/// An unnamed `CREATE INDEX CONCURRENTLY` is refused in a no-transaction up script, which
+/// a crash would resume, but not in a down script, which is never resumed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unnamed_concurrent_index_is_refused_only_where_a_resume_could_repeat_it() {
+    let Some(db) = database(Backend::Postgres).await else {
+        return;
+    };
+    let dir = Fixture::new()
+        .file("migrations/001_a.sql", "CREATE TABLE t (x integer);")
+        .file(
+            "migrations/001_a.down.sql",
+            "-- plover:no-transaction\nCREATE INDEX CONCURRENTLY ON t (x);\nDROP TABLE t;",
+        );
+    assert_eq!(run(dir.path(), &db, &["up"]).code, 0);
+    let down = run(dir.path(), &db, &["down"]);
+    assert_eq!(down.code, 0, "{down:?}");
+    dir.write(
+        "migrations/002_b.sql",
+        "-- plover:no-transaction\nCREATE INDEX CONCURRENTLY ON t (x);",
+    );
+    let before = snapshot(&db).await;
+    let up = run(dir.path(), &db, &["up"]);
+    assert_eq!(up.code, 5, "{up:?}");
+    assert!(
+        up.stderr
+            .contains("migrations/002_b.sql:2: `CREATE INDEX CONCURRENTLY` without an index name"),
+        "{}",
+        up.stderr
+    );
+    assert_eq!(snapshot(&db).await, before, "nothing ran");
+}

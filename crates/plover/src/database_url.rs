@@ -109,24 +109,19 @@ impl DatabaseUrl {
 }
 
 /// The byte range of the path (`/db`) in a `postgres://` URL, empty when there is none.
-/// The host starts after the userinfo's `@`, so a `/` in a password is not taken for the
-/// path (which would cut the password in two and show its first half).
+/// Read as the driver reads it: the query starts at the first `?` or `#`, and the host after
+/// the first `@` before it, so a `/` in a password is not taken for the path (which would
+/// cut the password in two and show its first half) and an `@` in the query is not the
+/// userinfo's.
 fn postgres_path(url: &str) -> (usize, usize) {
     let authority = url.find("://").map_or(0, |i| i + 3);
-    let authority = url[authority..]
-        .rmatch_indices('@')
-        .map(|(i, _)| authority + i + 1)
-        .find(|&host| {
-            url[host..]
-                .find(['/', '?', '#'])
-                .map(|i| &url[host + i..host + i + 1])
-                == Some("/")
-        })
-        .unwrap_or(authority);
     let end = url[authority..]
         .find(['?', '#'])
         .map_or(url.len(), |i| authority + i);
-    let start = url[authority..end].find('/').map_or(end, |i| authority + i);
+    let host = url[authority..end]
+        .find('@')
+        .map_or(authority, |i| authority + i + 1);
+    let start = url[host..end].find('/').map_or(end, |i| host + i);
     (start, end)
 }
 
@@ -253,10 +248,17 @@ mod tests {
             slashed.with_database("postgres").expose(),
             "postgres://u:pa/ss@h/postgres"
         );
-        let query_at = DatabaseUrl::parse("postgres://u@h/db?application_name=a@b").unwrap();
+        let query_at = DatabaseUrl::parse("postgres://u@h/db?application_name=a@b/c").unwrap();
+        assert_eq!(query_at.database_name().as_deref(), Some("db"));
         assert_eq!(
             query_at.with_database("x").expose(),
-            "postgres://u@h/x?application_name=a@b"
+            "postgres://u@h/x?application_name=a@b/c"
+        );
+        let no_path = DatabaseUrl::parse("postgres://u:pa/ss@h").unwrap();
+        assert_eq!(no_path.database_name(), None);
+        assert_eq!(
+            no_path.with_database("postgres").expose(),
+            "postgres://u:pa/ss@h/postgres"
         );
     }
 

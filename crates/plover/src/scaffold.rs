@@ -65,7 +65,11 @@ pub fn init(config: Option<&Path>, dir: Option<&Path>) -> Result<Vec<PathBuf>, S
 /// The config template naming `dir` as the migrations directory, relative to the config
 /// file's directory (where Plover reads it from).
 fn with_dir(config: &Path, dir: &Path) -> Result<String, ScaffoldError> {
-    let absolute = |p: &Path| std::path::absolute(p).map_err(|e| ScaffoldError(e.to_string()));
+    let absolute = |p: &Path| {
+        std::path::absolute(p)
+            .map(|p| lexically_normal(&p))
+            .map_err(|e| ScaffoldError(e.to_string()))
+    };
     let base = absolute(config)?
         .parent()
         .map(Path::to_owned)
@@ -78,6 +82,25 @@ fn with_dir(config: &Path, dir: &Path) -> Result<String, ScaffoldError> {
         .replace('\\', "\\\\")
         .replace('"', "\\\"");
     Ok(CONFIG_TEMPLATE.replacen("dir = \"migrations\"", &format!("dir = \"{written}\""), 1))
+}
+
+/// `path` with `.` left out and each `..` taking away the name before it, without asking
+/// the file system (the directories may not exist yet).
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(normal.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
 }
 
 /// `path` written from `base` (both absolute): `../db/migrations` for `/p/db/migrations`
@@ -270,6 +293,17 @@ mod tests {
             error.ends_with("plover.toml already exists; nothing was written"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn relative_paths_climb_only_out_of_real_directories() {
+        let base = lexically_normal(Path::new("/p/q/../x"));
+        assert_eq!(base, Path::new("/p/x"));
+        assert_eq!(
+            relative_to(Path::new("/p/q/migrations"), &base),
+            Path::new("../q/migrations")
+        );
+        assert_eq!(relative_to(Path::new("/p/x"), &base), Path::new("."));
     }
 
     #[test]

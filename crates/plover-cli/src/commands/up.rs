@@ -72,16 +72,15 @@ pub async fn run(global: &Global, args: &UpArgs, output: &mut Output) -> Result<
 
 /// A failed migration's message says what state it left behind.
 fn failure(session: &Session, error: plover::Error) -> Failure {
-    let lost = matches!(&error, plover::Error::MigrationFailed { source, .. }
-        if source.kind == plover::core::ErrorKind::Closed);
+    // Busy and a lost connection exit 6 and 8, but are migration failures all the same.
+    let (failed_migration, lost) = match &error {
+        plover::Error::MigrationFailed { source, .. } => {
+            (true, source.kind == plover::core::ErrorKind::Closed)
+        }
+        _ => (false, false),
+    };
     let mut failure = engine_failure(error);
-    if lost {
-        failure.message.push_str(
-            "\n  the connection was lost during the migration, so whether it committed is not \
-             known; `plover status` tells, then `plover up` goes on",
-        );
-    }
-    if failure.exit != Exit::MigrationFailed {
+    if !failed_migration {
         return failure;
     }
     let version = failure.details["version"].as_i64();
@@ -92,6 +91,9 @@ fn failure(session: &Session, error: plover::Error) -> Failure {
         .find(|m| Some(m.version.0) == version)
         .map(|m| m.up.transaction);
     let aftermath = match (mode, version) {
+        _ if lost => "the connection was lost during the migration, so whether it committed is \
+                      not known; `plover status` tells, then `plover up` goes on"
+            .to_owned(),
         (Some(TransactionMode::None), Some(version)) => format!(
             "the statements before it are committed and recorded; once the cause is fixed, \
              `plover up` resumes at this statement (if the fix edits the file, record it first \

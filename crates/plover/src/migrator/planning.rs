@@ -50,6 +50,11 @@ pub fn prepare_up<'m>(
     planned: &[PlannedMigration<'m>],
 ) -> Result<Vec<Body<'m>>, Error> {
     let bodies = prepare_all(db, planned.iter().map(|p| &p.migration.up))?;
+    let unresumable = planned.iter().zip(&bodies).filter_map(|(p, body)| {
+        body::check_resumable(&p.migration.up, body, db.dialect())
+            .err()
+            .map(Problem::Script)
+    });
     let problems: Vec<Problem> = planned
         .iter()
         .zip(&bodies)
@@ -63,6 +68,7 @@ pub fn prepare_up<'m>(
                 now,
             })
         })
+        .chain(unresumable)
         .collect();
     if problems.is_empty() {
         Ok(bodies)
