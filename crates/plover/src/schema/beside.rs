@@ -191,6 +191,7 @@ async fn sqlite(
     swap: Swap,
     files: &Files<'_>,
 ) -> Result<(), SchemaError> {
+    refuse_old_aside(path)?;
     let build = format!("{path}{SQLITE_SUFFIX}");
     // A build file left by a run killed part way holds nothing anyone needs.
     remove_sqlite(&build)?;
@@ -206,6 +207,20 @@ async fn sqlite(
         let _ = remove_sqlite(&build);
     }
     result
+}
+
+/// The old file moved aside by a swap killed before it finished may be the only copy of
+/// the old database: it is the user's to put back or remove, never Plover's to delete.
+fn refuse_old_aside(path: &str) -> Result<(), SchemaError> {
+    let aside = format!("{path}{SQLITE_ASIDE}");
+    if !Path::new(&aside).exists() {
+        return Ok(());
+    }
+    Err(SchemaError::Usage(format!(
+        "{aside} is left from a `--recreate` that was stopped part way and may hold the old \
+         database: move it back to {path} (with its -wal file, if any) or remove it, then run \
+         again"
+    )))
 }
 
 /// Puts the build in place of the old file. The old file and its journal and WAL (which,
@@ -299,6 +314,12 @@ mod tests {
         assert!(replace_sqlite(&missing, &path).is_err());
         assert_eq!(read(file("")).as_deref(), Some("old"));
         assert_eq!(read(file("-wal")).as_deref(), Some("old commits"));
+
+        std::fs::write(file(SQLITE_ASIDE), "an interrupted swap's").unwrap();
+        let refused = refuse_old_aside(&path).unwrap_err().to_string();
+        assert!(refused.contains("may hold the old database"), "{refused}");
+        std::fs::remove_file(file(SQLITE_ASIDE)).unwrap();
+        assert!(refuse_old_aside(&path).is_ok());
 
         std::fs::write(&missing, "new").unwrap();
         replace_sqlite(&missing, &path).unwrap();
