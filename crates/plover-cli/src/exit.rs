@@ -56,18 +56,15 @@ impl From<&Error> for Exit {
                 Exit::Usage
             }
             Error::Connect { .. } => Exit::Unreachable,
-            Error::Database { source, .. } if source.kind == plover::core::ErrorKind::Busy => {
+            // SQLite's file stayed locked past the wait: another runner, as a lock timeout.
+            Error::Database { source, .. } | Error::MigrationFailed { source, .. }
+                if source.kind == plover::core::ErrorKind::Busy =>
+            {
                 Exit::LockTimeout
             }
             Error::Database { .. } | Error::CorruptHistory { .. } => Exit::Database,
             Error::Refused(_) => Exit::Refused,
             Error::LockTimeout { .. } => Exit::LockTimeout,
-            // SQLite's file stayed locked past the wait: another runner, as a lock timeout.
-            Error::MigrationFailed { source, .. }
-                if source.kind == plover::core::ErrorKind::Busy =>
-            {
-                Exit::LockTimeout
-            }
             // The connection dropped: whether the transaction committed is not known.
             Error::MigrationFailed { source, .. }
                 if source.kind == plover::core::ErrorKind::Closed =>

@@ -114,16 +114,31 @@ pub fn prepare_in_transaction<'a>(
 ) -> Result<Body<'a>, BodyError> {
     let body = cut(path, text, syntax, TransactionMode::Single)?;
     for statement in &body.statements {
-        if let Some(words) = transaction_control(statement.text(text)) {
-            return Err(BodyError::TransactionControl {
-                path: path.to_owned(),
-                line: statement.line,
-                statement: words,
-                advice: IN_SINGLE,
-            });
-        }
+        refuse_transaction_control(path, text, statement, TransactionMode::Single)?;
     }
     Ok(body)
+}
+
+/// Refuses `statement` of the file at `path` when it is transaction control, with the
+/// advice that fits a script running in `transaction`.
+fn refuse_transaction_control(
+    path: &str,
+    text: &str,
+    statement: &Statement,
+    transaction: TransactionMode,
+) -> Result<(), BodyError> {
+    let Some(words) = transaction_control(statement.text(text)) else {
+        return Ok(());
+    };
+    Err(BodyError::TransactionControl {
+        path: path.to_owned(),
+        line: statement.line,
+        statement: words,
+        advice: match transaction {
+            TransactionMode::Single => IN_SINGLE,
+            TransactionMode::None => IN_NONE,
+        },
+    })
 }
 
 /// Splits `text` into statements and, in a transactional script, leaves out a whole-file
@@ -182,18 +197,7 @@ fn check_statement(
     {
         return Err(unsupported(format!("{pattern}: {why}")));
     }
-    if let Some(words) = transaction_control(text) {
-        let advice = match script.transaction {
-            TransactionMode::Single => IN_SINGLE,
-            TransactionMode::None => IN_NONE,
-        };
-        return Err(BodyError::TransactionControl {
-            path: script.path.clone(),
-            line: statement.line,
-            statement: words,
-            advice,
-        });
-    }
+    refuse_transaction_control(&script.path, &script.sql, statement, script.transaction)?;
     if script.transaction == TransactionMode::Single
         && let Some(pattern) = dialect.refusal_in_transaction(text, server_version)
     {

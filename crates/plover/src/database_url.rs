@@ -22,6 +22,16 @@ pub enum Backend {
     Sqlite,
 }
 
+impl Backend {
+    /// The driver's dialect: how its SQL is split, quoted and checked.
+    pub fn dialect(self) -> &'static plover_core::Dialect {
+        match self {
+            Backend::Postgres => &plover_postgres::POSTGRES,
+            Backend::Sqlite => &plover_sqlite::SQLITE,
+        }
+    }
+}
+
 /// A URL Plover cannot use, with what to write instead.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

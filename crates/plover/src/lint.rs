@@ -86,14 +86,15 @@ pub fn parse_postgres_version(text: &str) -> Result<u32, String> {
     if parts.next().is_some() {
         return Err(bad());
     }
+    let dotted = minor.is_some();
+    let minor = minor.unwrap_or(0);
     // server_version_num: 9.6.4 is 90604, 15.4 is 150004.
-    let version = match (major, minor) {
-        (9, minor) if minor.unwrap_or(0) < 100 => 90_000 + minor.unwrap_or(0) * 100,
-        (10..=99, minor) if minor.unwrap_or(0) < 10_000 => major * 10_000 + minor.unwrap_or(0),
-        (90_000..=999_999, None) => major,
-        _ => return Err(bad()),
-    };
-    Ok(version)
+    match major {
+        9 if minor < 100 => Ok(90_000 + minor * 100),
+        10..=99 if minor < 10_000 => Ok(major * 10_000 + minor),
+        90_000..=999_999 if !dotted => Ok(major),
+        _ => Err(bad()),
+    }
 }
 
 /// `[lint]` in plover.toml.

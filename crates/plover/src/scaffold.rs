@@ -48,9 +48,9 @@ pub fn init(config: Option<&Path>, dir: Option<&Path>) -> Result<Vec<PathBuf>, S
         None => (base.join("migrations"), CONFIG_TEMPLATE.to_owned()),
         Some(dir) => (dir.to_owned(), with_dir(&config, dir)?),
     };
-    if let Some(parent) = config.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| ScaffoldError(format!("cannot create {}: {e}", parent.display())))?;
+    if !base.as_os_str().is_empty() {
+        std::fs::create_dir_all(base)
+            .map_err(|e| ScaffoldError(format!("cannot create {}: {e}", base.display())))?;
     }
     write_new(&config, &template)?;
     let mut created = vec![config];

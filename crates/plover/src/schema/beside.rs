@@ -37,6 +37,9 @@ const SQLITE_SUFFIX: &str = ".plover-build";
 /// The suffix the old SQLite file is moved aside under while the build takes its place.
 const SQLITE_ASIDE: &str = ".plover-old";
 
+/// A SQLite database's files: the file itself, its WAL and shared memory, its journal.
+const SQLITE_FILES: [&str; 4] = ["", "-wal", "-shm", "-journal"];
+
 /// The longest name PostgreSQL keeps; a longer one is silently cut to this.
 const MAX_NAME_BYTES: usize = 63;
 
@@ -229,10 +232,9 @@ fn refuse_old_aside(path: &str) -> Result<(), SchemaError> {
 fn replace_sqlite(build: &str, path: &str) -> Result<(), SchemaError> {
     let aside = format!("{path}{SQLITE_ASIDE}");
     remove_sqlite(&aside)?;
-    let suffixes = ["", "-wal", "-shm", "-journal"];
     let mut moved = Vec::new();
     let mut result = Ok(());
-    for suffix in suffixes {
+    for suffix in SQLITE_FILES {
         let (from, to) = (format!("{path}{suffix}"), format!("{aside}{suffix}"));
         if !Path::new(&from).exists() {
             continue;
@@ -266,11 +268,7 @@ fn move_file(from: &str, to: &str) -> Result<(), SchemaError> {
 
 /// Removes a SQLite file with its journal and WAL, when they exist.
 fn remove_sqlite(path: &str) -> Result<(), SchemaError> {
-    remove_files(path, &["", "-wal", "-shm", "-journal"])
-}
-
-fn remove_files(path: &str, suffixes: &[&str]) -> Result<(), SchemaError> {
-    for suffix in suffixes {
+    for suffix in SQLITE_FILES {
         let file = format!("{path}{suffix}");
         match std::fs::remove_file(&file) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

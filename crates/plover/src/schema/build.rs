@@ -8,7 +8,6 @@
 
 use plover_core::Driver;
 use plover_core::schema::{Catalog, Scope};
-use plover_core::sql::Syntax;
 
 use super::apply::{Files, apply, check, schema_prelude};
 use super::beside::{Swap, build_beside};
@@ -63,7 +62,7 @@ pub async fn build_into(
             "--schema {schema}: SQLite databases have no schemas; leave --schema out to build the whole database"
         )));
     }
-    let files = check(ddl, seeds, syntax(target.url.backend()))?;
+    let files = check(ddl, seeds, target.url.backend().dialect().syntax)?;
     if let Some(schema) = &target.schema {
         return build_into_schema(&target.url, schema, when, &files).await;
     }
@@ -95,14 +94,6 @@ enum Found {
     Empty(Box<dyn Driver>, Preparation),
     /// It has objects, and the caller asked to recreate it.
     Full,
-}
-
-/// How the files of `backend` are split into statements.
-fn syntax(backend: Backend) -> Syntax {
-    match backend {
-        Backend::Postgres => Syntax::POSTGRES,
-        Backend::Sqlite => Syntax::SQLITE,
-    }
 }
 
 async fn build_into_schema(

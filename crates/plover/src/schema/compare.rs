@@ -9,7 +9,7 @@ use plover_core::status::State;
 use serde::Serialize;
 
 use super::apply::{apply, check};
-use super::database::{connect_for_reading, introspect, introspect_live};
+use super::database::{connect_existing, introspect, introspect_live};
 use super::error::SchemaError;
 use super::scratch::{ScratchServer, with_scratch};
 use super::side::Side;
@@ -95,7 +95,7 @@ pub async fn drift(
     options: &CompareOptions,
 ) -> Result<DriftReport, SchemaError> {
     let migrator = replay_migrator(migrations_dir, &options.migrator)?;
-    let mut live = connect_for_reading(url).await?;
+    let mut live = connect_existing(url).await?;
     let status = migrator
         .status(live.as_mut())
         .await
@@ -201,7 +201,7 @@ async fn read_side(
 ) -> Result<Catalog, SchemaError> {
     match side {
         Side::Database { url, schema } => {
-            let mut db = connect_for_reading(url).await?;
+            let mut db = connect_existing(url).await?;
             let scope = match (schema, single) {
                 (Some(schema), _) => Scope::schema(schema.as_str()),
                 (None, true) => Scope::schema(default_schema(url.backend())),

@@ -15,7 +15,7 @@ pub async fn connect(url: &DatabaseUrl) -> Result<Box<dyn Driver>, SchemaError> 
 
 /// Connects to `url` to read its schema: a SQLite file that does not exist (or is not a
 /// database) is refused like a missing PostgreSQL database, never read as an empty one.
-pub async fn connect_for_reading(url: &DatabaseUrl) -> Result<Box<dyn Driver>, SchemaError> {
+pub async fn connect_existing(url: &DatabaseUrl) -> Result<Box<dyn Driver>, SchemaError> {
     crate::connect_existing(url)
         .await
         .map_err(|source| connect_error(url, source))

@@ -16,7 +16,7 @@ pub mod tree;
 
 pub use build::{Preparation, Target, WhenNotEmpty, build_into};
 pub use compare::{CompareOptions, Comparison, DriftReport, compare, drift, dump};
-pub use database::{connect_for_reading, introspect};
+pub use database::{connect_existing, introspect};
 pub use error::SchemaError;
 pub use side::Side;
 pub use tree::{Concatenation, TreeSettings, concatenate};
