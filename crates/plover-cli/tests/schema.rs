@@ -377,6 +377,11 @@ async fn a_missing_or_foreign_sqlite_file_is_refused_by_name() {
         .unwrap()
         .into();
     assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("check the database name in the URL, or create the database first"),
+        "what to do is said: {out:?}"
+    );
 }
 
 /// A `#` in a password is part of the password: the URL is not cut there, and the error

@@ -42,7 +42,10 @@ pub fn connect_error(error: &tokio_postgres::Error) -> DriverError {
     match error.as_db_error() {
         Some(db) => DriverError {
             code: Some(db.code().code().to_owned()),
-            ..DriverError::new(ErrorKind::Connect, db.message())
+            ..DriverError::new(
+                ErrorKind::Connect,
+                format!("{}{}", db.message(), connect_hint(db.code().code())),
+            )
         },
         None if refused(error) => DriverError::new(
             ErrorKind::Connect,
@@ -52,6 +55,15 @@ pub fn connect_error(error: &tokio_postgres::Error) -> DriverError {
             ),
         ),
         None => DriverError::new(ErrorKind::Connect, with_causes(error)),
+    }
+}
+
+/// What to do about a refusal the server gave by SQLSTATE, for the codes a newcomer meets.
+fn connect_hint(code: &str) -> &'static str {
+    match code {
+        "3D000" => "; check the database name in the URL, or create the database first",
+        "28P01" => "; check the user and password in the URL",
+        _ => "",
     }
 }
 
