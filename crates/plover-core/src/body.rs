@@ -320,6 +320,7 @@ mod tests {
         create_schema: None,
         table_exists: "",
         history_ddl: "",
+        history_matches: "",
         elapsed_ms: "0",
         refused_in_transaction: &[StatementPattern {
             pattern: "CREATE [UNIQUE] INDEX CONCURRENTLY",

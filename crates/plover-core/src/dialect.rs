@@ -39,6 +39,12 @@ pub struct Dialect {
     pub table_exists: &'static str,
     /// Idempotent DDL creating the history table `{table}`.
     pub history_ddl: &'static str,
+    /// A query with `$1` = a JSON array of history rows, returning one row with a boolean:
+    /// whether the history table `{table}` holds exactly those rows as far as a plan can
+    /// tell. Each row is `[version, name, checksum, status, statements done, statements
+    /// total, in flight]`, the two counts only for a `partial` row (else null), in version
+    /// order.
+    pub history_matches: &'static str,
     /// An SQL expression for the milliseconds since the current transaction began, so that a
     /// history row inserted in the migration's own transaction records how long it ran.
     pub elapsed_ms: &'static str,
@@ -118,6 +124,7 @@ mod tests {
         create_schema: None,
         table_exists: "",
         history_ddl: "",
+        history_matches: "",
         elapsed_ms: "0",
         refused_in_transaction: &[StatementPattern {
             pattern: "VACUUM",

@@ -158,6 +158,27 @@ pub enum LockAttempt {
     Held(Option<LockHolder>),
 }
 
+/// A query returning one row with one boolean: whether a
+/// [`guarded transaction`](Driver::guarded_transaction) may run.
+#[derive(Clone, Copy, Debug)]
+pub struct Condition<'a> {
+    /// The query.
+    pub sql: &'a str,
+    /// Its bind parameters.
+    pub params: &'a [Value],
+}
+
+/// What a [`guarded transaction`](Driver::guarded_transaction) did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Guarded {
+    /// The condition held under the lock, and every step ran and committed.
+    Committed,
+    /// Another session holds the lock: nothing ran.
+    LockHeld,
+    /// The condition was false, or could not be checked (the error says why): nothing ran.
+    NotMet(Option<DriverError>),
+}
+
 /// What kind of failure a driver reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -243,6 +264,39 @@ pub trait Driver: Send {
     ) -> Result<(LockAttempt, Result<Vec<Row>, DriverError>), DriverError> {
         let attempt = self.try_lock(lock).await?;
         Ok((attempt, self.query(sql, params).await))
+    }
+
+    /// Runs `steps` in one transaction, as [`transaction`](Driver::transaction) does, only
+    /// when `lock` is free and `condition` holds once it is taken; the lock is held for the
+    /// transaction alone. In one round trip where the backend can: a fleet worker that
+    /// expects a tenant's history to be what another tenant's was applies a migration and
+    /// checks that expectation together. A step's failure is an error, as in a transaction;
+    /// a refusal before the steps is [`Guarded::LockHeld`] or [`Guarded::NotMet`].
+    async fn guarded_transaction(
+        &mut self,
+        lock: &LockRequest,
+        condition: Condition<'_>,
+        steps: &[Step<'_>],
+    ) -> Result<Guarded, DriverError> {
+        if let LockAttempt::Held(_) = self.try_lock(lock).await? {
+            return Ok(Guarded::LockHeld);
+        }
+        let outcome = match self.query(condition.sql, condition.params).await {
+            Ok(rows)
+                if rows
+                    .first()
+                    .and_then(|r| r.first())
+                    .and_then(Value::as_bool)
+                    == Some(true) =>
+            {
+                self.transaction(steps).await.map(|()| Guarded::Committed)
+            }
+            Ok(_) => Ok(Guarded::NotMet(None)),
+            Err(error) => Ok(Guarded::NotMet(Some(error))),
+        };
+        let unlocked = self.unlock(lock).await;
+        let outcome = outcome?;
+        unlocked.map(|()| outcome)
     }
 
     /// Releases a lock taken with [`try_lock`](Driver::try_lock).

@@ -47,8 +47,8 @@ pub mod version;
 pub use checksum::Checksum;
 pub use dialect::{Dialect, IndexRepair, Placeholder};
 pub use driver::{
-    Claimant, Driver, DriverError, ErrorKind, LockAttempt, LockHolder, LockRequest, Row, Step,
-    Value,
+    Claimant, Condition, Driver, DriverError, ErrorKind, Guarded, LockAttempt, LockHolder,
+    LockRequest, Row, Step, Value,
 };
 pub use event::Event;
 pub use history::{AppliedMigration, AppliedState};

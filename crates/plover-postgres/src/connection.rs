@@ -8,7 +8,8 @@ use futures::StreamExt;
 use plover_core::schema::{Catalog, Scope};
 use plover_core::sql::quote_ident;
 use plover_core::{
-    Dialect, Driver, DriverError, ErrorKind, LockAttempt, LockHolder, LockRequest, Row, Step, Value,
+    Condition, Dialect, Driver, DriverError, ErrorKind, Guarded, LockAttempt, LockHolder,
+    LockRequest, Row, Step, Value,
 };
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage, Statement};
 
@@ -20,7 +21,7 @@ use crate::{POSTGRES, lock, tls, url};
 
 /// A PostgreSQL connection driven by Plover.
 pub struct PostgresDriver {
-    client: Client,
+    pub(crate) client: Client,
     /// The session's `application_name` while it holds the migration lock.
     lock_label: Option<String>,
     /// Plover's own statements used more than once, prepared once per connection.
@@ -34,10 +35,10 @@ pub struct PostgresDriver {
     schema: Option<String>,
     /// A session reset asked for and not sent yet: it goes in front of the next request, in
     /// the same round trip (see [`Driver::reset_session_into`]).
-    reset_owed: bool,
+    pub(crate) reset_owed: bool,
     /// The key of a lock given back with [`Driver::unlock_soon`] and not released yet: its
     /// release goes first in the next request.
-    unlock_owed: Option<i64>,
+    pub(crate) unlock_owed: Option<i64>,
 }
 
 /// Asks the server its version and, from PostgreSQL 14, to notice a vanished client within
@@ -96,7 +97,7 @@ impl PostgresDriver {
     /// `sql` prepared, when it is worth it: the first time a statement is seen it is sent
     /// unprepared (`None`, one round trip); from the second time on, it is prepared once and
     /// kept.
-    async fn prepared(&mut self, sql: &str) -> Result<Option<Statement>, DriverError> {
+    pub(crate) async fn prepared(&mut self, sql: &str) -> Result<Option<Statement>, DriverError> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(Some(statement.clone()));
         }
@@ -126,7 +127,7 @@ impl PostgresDriver {
 
     /// What the next request must be preceded by, now taken: an owed unlock, then an owed
     /// session reset.
-    fn take_owed(&mut self) -> Owed {
+    pub(crate) fn take_owed(&mut self) -> Owed {
         let reset = std::mem::take(&mut self.reset_owed)
             .then(|| Reset::of(self.lock_label.clone(), self.schema.as_deref()));
         Owed {
@@ -191,7 +192,7 @@ impl PostgresDriver {
     }
 
     /// Sends what is owed (an unlock, a session reset), if anything, on its own.
-    async fn settle(&mut self) -> Result<(), DriverError> {
+    pub(crate) async fn settle(&mut self) -> Result<(), DriverError> {
         let owed = self.take_owed();
         let params = owed.params();
         let mut requests = Vec::new();
@@ -209,7 +210,7 @@ impl PostgresDriver {
 /// Statements remembered per connection, seen once or prepared (each kind), at most.
 const STATEMENTS_KEPT: usize = 256;
 
-fn params(values: &[Value]) -> Vec<Param<'_>> {
+pub(crate) fn params(values: &[Value]) -> Vec<Param<'_>> {
     values.iter().map(Param).collect()
 }
 
@@ -224,54 +225,19 @@ impl Driver for PostgresDriver {
     }
 
     /// The steps are pipelined, in order, between `BEGIN` and `COMMIT`: a migration with its
-    /// history row costs one round trip. When a step fails the server aborts the transaction, the later
-    /// steps fail with it, and the `COMMIT` rolls back.
+    /// history row costs one round trip.
     async fn transaction(&mut self, steps: &[Step<'_>]) -> Result<(), DriverError> {
-        // An owed session reset goes first, on its own: a migration never runs in a session
-        // whose reset failed (the pipelined requests after a failed one would still run).
-        self.settle().await?;
-        let mut prepared = Vec::with_capacity(steps.len());
-        for step in steps {
-            prepared.push(match step {
-                Step::Statement(sql, _) => self.prepared(sql).await?,
-                Step::Script(_) => None,
-            });
-        }
-        let params: Vec<Vec<Param<'_>>> = steps
-            .iter()
-            .map(|s| match s {
-                Step::Statement(_, values) => params(values),
-                Step::Script(_) => Vec::new(),
-            })
-            .collect();
-        let mut requests = vec![Request::Simple("BEGIN")];
-        for ((step, statement), params) in steps.iter().zip(&prepared).zip(&params) {
-            requests.push(match (step, statement) {
-                (Step::Statement(..), Some(statement)) => Request::Prepared(statement, params),
-                (Step::Statement(sql, _), None) => Request::Unprepared(sql, params),
-                (Step::Script(sql), _) => Request::Simple(sql),
-            });
-        }
-        requests.push(Request::Simple("COMMIT"));
-        let mut results = pipeline(&self.client, requests).await;
-        let commit = results.pop().expect("COMMIT was sent");
-        let mut results = results.into_iter();
-        results
-            .next()
-            .expect("BEGIN was sent")
-            .map_err(|e| from_postgres(&e, None))?;
-        for (index, result) in results.enumerate() {
-            if let Err(e) = result {
-                let sql = match steps[index] {
-                    Step::Script(sql) | Step::Statement(sql, _) => sql,
-                };
-                return Err(DriverError {
-                    step: Some(index),
-                    ..from_postgres(&e, Some(sql))
-                });
-            }
-        }
-        commit.map(drop).map_err(|e| from_postgres(&e, None))
+        self.run_transaction(steps).await
+    }
+
+    /// One round trip: `BEGIN`, what is owed, the lock, the condition, the steps, `COMMIT`.
+    async fn guarded_transaction(
+        &mut self,
+        lock: &LockRequest,
+        condition: Condition<'_>,
+        steps: &[Step<'_>],
+    ) -> Result<Guarded, DriverError> {
+        self.run_guarded(lock, condition, steps).await
     }
 
     async fn execute_script(&mut self, sql: &str) -> Result<(), DriverError> {

@@ -52,6 +52,10 @@ pub static POSTGRES: Dialect = Dialect {
          WHERE relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1) \
          AND relname = $2 AND relkind IN ('r', 'p')",
     history_ddl: include_str!("../sql/history.sql"),
+    history_matches: "SELECT COALESCE((SELECT jsonb_agg(jsonb_build_array(version, name, checksum, status, \
+         CASE WHEN status = 'partial' THEN statements_done END, \
+         CASE WHEN status = 'partial' THEN statements_total END, in_flight) ORDER BY version) \
+         FROM {table}), '[]') = $1::text::jsonb",
     elapsed_ms: "CAST(1000 * EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.transaction_timestamp()) AS bigint)",
     refused_in_transaction: REFUSED_IN_TRANSACTION,
     session_settings: &["SET", "RESET"],

@@ -25,6 +25,7 @@ mod owed;
 mod pipeline;
 pub mod pools;
 mod tls;
+mod transaction;
 pub mod url;
 mod value;
 

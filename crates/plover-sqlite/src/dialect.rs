@@ -51,6 +51,10 @@ pub static SQLITE: Dialect = Dialect {
     create_schema: None,
     table_exists: "SELECT 1 FROM pragma_table_list WHERE schema = $1 AND name = $2",
     history_ddl: include_str!("../sql/history.sql"),
+    history_matches: "SELECT (SELECT json_group_array(json_array(version, name, checksum, status, \
+         CASE WHEN status = 'partial' THEN statements_done END, \
+         CASE WHEN status = 'partial' THEN statements_total END, in_flight) ORDER BY version) \
+         FROM {table}) = json($1)",
     // Registered by the driver: SQLite has no clock for the transaction's start.
     elapsed_ms: "plover_elapsed_ms()",
     refused_in_transaction: REFUSED_IN_TRANSACTION,

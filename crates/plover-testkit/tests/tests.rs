@@ -218,6 +218,128 @@ mod postgres_only {
         assert!(error.message.contains("transaction is aborted"), "{error}");
     }
 
+    fn guard(sql: &str) -> plover::core::Condition<'_> {
+        plover::core::Condition { sql, params: &[] }
+    }
+
+    /// A guarded transaction carries the owed session reset inside it: committed, the reset
+    /// stands; refused, it was rolled back and is sent again before the next request.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_guarded_transaction_carries_the_session_reset() {
+        use plover::core::{Guarded, Step};
+        let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await else {
+            return;
+        };
+        let table = plover::core::sql::QualifiedName::new("two", "plover_migrations");
+        let request = plover::migrator::lock_request(&table, &plover::Options::default());
+        let mut conn = db.connect().await;
+        conn.execute_script("CREATE SCHEMA one; CREATE SCHEMA two")
+            .await
+            .unwrap();
+        conn.use_schema(Some("one")).await.unwrap();
+        let made = [Step::Script("CREATE TABLE made (id int)")];
+        for (condition, outcome) in [
+            ("SELECT false", Guarded::NotMet(None)),
+            ("SELECT true", Guarded::Committed),
+        ] {
+            conn.execute_script("SET statement_timeout = '7s'")
+                .await
+                .unwrap();
+            conn.reset_session_into(Some("two")).await.unwrap();
+            let guarded = conn.guarded_transaction(&request, guard(condition), &made);
+            assert_eq!(guarded.await.unwrap(), outcome, "{condition}");
+            let timeout = setting(&mut conn, "statement_timeout").await;
+            assert_eq!(timeout, Value::from("0"), "{condition}");
+            let path = setting(&mut conn, "search_path").await;
+            assert_eq!(path, Value::from("\"two\""), "{condition}");
+        }
+        assert_eq!(
+            schema_of(conn.as_mut(), "made").await.as_deref(),
+            Some("two")
+        );
+
+        // A condition that cannot be checked is not met, with the reason.
+        let guarded = conn.guarded_transaction(&request, guard("SELECT nowhere.x"), &made);
+        let Guarded::NotMet(Some(error)) = guarded.await.unwrap() else {
+            panic!("an unreadable condition was met")
+        };
+        assert!(error.message.contains("nowhere"), "{error}");
+        // A failed step is an error naming the step, and nothing commits.
+        let steps = [
+            Step::Script("CREATE TABLE never (id int)"),
+            Step::Script("INSERT INTO missing VALUES (1)"),
+        ];
+        let error = conn
+            .guarded_transaction(&request, guard("SELECT true"), &steps)
+            .await
+            .unwrap_err();
+        assert_eq!(error.step, Some(1), "{error}");
+        assert_eq!(schema_of(conn.as_mut(), "never").await, None);
+    }
+
+    /// The lock is taken for the transaction alone: held elsewhere, nothing runs; after the
+    /// commit, it is free. A lock given back soon is released inside the transaction, even
+    /// one that is refused.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_guarded_transaction_holds_its_lock_for_itself() {
+        use plover::core::{Guarded, LockAttempt, Step};
+        let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await else {
+            return;
+        };
+        let lock = |name| {
+            let table = plover::core::sql::QualifiedName::new("public", name);
+            plover::migrator::lock_request(&table, &plover::Options::default())
+        };
+        let (guarded, earlier) = (lock("guarded"), lock("earlier"));
+        let (mut conn, mut other) = (db.connect().await, db.connect().await);
+        let steps = [Step::Script("CREATE TABLE made (id int)")];
+        assert_eq!(
+            other.try_lock(&guarded).await.unwrap(),
+            LockAttempt::Acquired
+        );
+        let outcome = conn.guarded_transaction(&guarded, guard("SELECT true"), &steps);
+        assert_eq!(outcome.await.unwrap(), Guarded::LockHeld);
+        assert_eq!(schema_of(conn.as_mut(), "made").await, None);
+        other.unlock(&guarded).await.unwrap();
+
+        for condition in ["SELECT false", "SELECT true"] {
+            assert_eq!(
+                conn.try_lock(&earlier).await.unwrap(),
+                LockAttempt::Acquired
+            );
+            conn.unlock_soon(&earlier).await.unwrap();
+            conn.guarded_transaction(&guarded, guard(condition), &steps)
+                .await
+                .unwrap();
+            for request in [&earlier, &guarded] {
+                let attempt = other.try_lock(request).await.unwrap();
+                assert_eq!(attempt, LockAttempt::Acquired, "{condition}");
+                other.unlock(request).await.unwrap();
+            }
+        }
+        assert!(schema_of(conn.as_mut(), "made").await.is_some());
+    }
+
+    /// The condition must see what was committed before the lock was taken: a transaction
+    /// whose snapshot was taken earlier (REPEATABLE READ by default) is refused.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_guarded_transaction_needs_a_fresh_snapshot_for_its_condition() {
+        use plover::core::{Guarded, Step};
+        let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await else {
+            return;
+        };
+        let table = plover::core::sql::QualifiedName::new("public", "plover_migrations");
+        let request = plover::migrator::lock_request(&table, &plover::Options::default());
+        let mut conn = db.connect().await;
+        conn.execute_script("SET default_transaction_isolation = 'repeatable read'")
+            .await
+            .unwrap();
+        let steps = [Step::Script("CREATE TABLE made (id int)")];
+        let outcome = conn.guarded_transaction(&request, guard("SELECT true"), &steps);
+        assert_eq!(outcome.await.unwrap(), Guarded::NotMet(None));
+        assert_eq!(schema_of(conn.as_mut(), "made").await, None);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_existing_index_is_trusted_only_after_a_crash() {
         if let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await {

@@ -14,6 +14,7 @@ mod crash;
 mod drift;
 mod example;
 mod isolation;
+mod mixed;
 mod seed;
 mod sessions;
 mod status;

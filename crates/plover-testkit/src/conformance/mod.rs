@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod apply;
 pub mod down;
+pub mod expected;
 pub mod lock;
 pub mod no_transaction;
 pub mod refusals;
@@ -47,6 +48,11 @@ macro_rules! conformance_tests {
             admin::accept_reblesses_an_edited_file,
             admin::accept_retires_a_removed_file,
             admin::verify_checks_checksums_only,
+            expected::an_expected_history_is_brought_up_to_date,
+            expected::a_history_not_as_expected_changes_nothing,
+            expected::baseline_rows_are_expected_like_any_other,
+            expected::a_held_lock_changes_nothing,
+            expected::a_failed_migration_under_an_expectation_rolls_back,
             lock::a_held_lock_names_its_holder,
             lock::the_lock_is_released_after_a_failure,
         );

@@ -196,6 +196,18 @@ impl History {
         }
     }
 
+    /// The query and parameters of a [`Condition`](plover_core::Condition) that holds when
+    /// this table holds exactly `rows` (in version order) as far as a plan can tell: the
+    /// same versions, names, checksums and states, and the same statement in flight.
+    pub fn matches(&self, rows: &[AppliedMigration]) -> (String, Vec<Value>) {
+        let rows: Vec<serde_json::Value> = rows.iter().map(plan_relevant).collect();
+        let json = serde_json::Value::Array(rows).to_string();
+        (
+            self.sql(self.dialect.history_matches),
+            vec![Value::Text(json)],
+        )
+    }
+
     /// The script stored for `version`.
     pub async fn script(
         &self,
@@ -334,4 +346,21 @@ impl History {
             vec![Value::Int(version.0), reason.into(), by.into()],
         )
     }
+}
+
+/// One row as [`Dialect::history_matches`] reads it.
+fn plan_relevant(row: &AppliedMigration) -> serde_json::Value {
+    let (done, total) = match row.state {
+        AppliedState::Partial { done, total } => (Some(done), Some(total)),
+        _ => (None, None),
+    };
+    serde_json::json!([
+        row.version.0,
+        row.name,
+        row.checksum.to_string(),
+        row.state.as_str(),
+        done,
+        total,
+        row.in_flight,
+    ])
 }

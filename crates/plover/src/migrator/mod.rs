@@ -1,6 +1,7 @@
 //! The [`Migrator`]: versioned migrations from a directory, applied to one database.
 
 mod admin;
+mod expected;
 pub(crate) mod history;
 mod lock;
 mod options;
@@ -22,6 +23,7 @@ use plover_core::source::parse_migrations;
 use plover_core::status::{Entry, status};
 use plover_core::{Driver, Event, LockRequest, Migration, Version};
 
+pub use expected::Expected;
 use history::History;
 pub use lock::request as lock_request;
 pub use options::{DEFAULT_HISTORY_TABLE, Options};

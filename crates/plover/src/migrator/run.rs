@@ -7,8 +7,8 @@ use plover_core::body::{Body, line_at};
 use plover_core::plan::PlannedMigration;
 use plover_core::sql::{Statement, matches_pattern};
 use plover_core::{
-    AppliedState, Driver, DriverError, LockRequest, Migration, Script, Step, TransactionMode,
-    Value, Version,
+    AppliedState, Condition, Driver, DriverError, Guarded, LockRequest, Migration, Script, Step,
+    TransactionMode, Value, Version,
 };
 
 use super::history::{History, NewRow};
@@ -65,16 +65,56 @@ impl Run<'_> {
         let script = &migration.up;
         let row = self.new_row(migration, AppliedState::Applied, body.statements.len());
         let (insert, params) = self.history.insert(&row);
-        let mut steps: Vec<Step<'_>> = body
-            .statements
-            .iter()
-            .map(|s| Step::Script(s.text(&script.sql)))
-            .collect();
-        steps.extend(self.bookkeeping(&insert, &params));
+        let steps = self.transaction_steps(script, body, &insert, &params);
         self.db
             .transaction(&steps)
             .await
             .map_err(|e| self.step_failure(migration.version, script, body, e))
+    }
+
+    /// [`Run::apply`] for a migration of one transaction, guarded as
+    /// [`Driver::guarded_transaction`] says: the lock is taken for the transaction alone, and
+    /// `condition` checked under it. How long it took, or `None` when the lock was held or
+    /// the condition not met (then nothing ran).
+    pub async fn apply_guarded(
+        &mut self,
+        migration: &Migration,
+        body: &Body<'_>,
+        condition: Condition<'_>,
+    ) -> Result<Option<f64>, Error> {
+        let started = Instant::now();
+        self.start_clean().await?;
+        let script = &migration.up;
+        let row = self.new_row(migration, AppliedState::Applied, body.statements.len());
+        let (insert, params) = self.history.insert(&row);
+        let steps = self.transaction_steps(script, body, &insert, &params);
+        let guarded = self
+            .db
+            .guarded_transaction(self.lock, condition, &steps)
+            .await
+            .map_err(|e| self.step_failure(migration.version, script, body, e))?;
+        if guarded != Guarded::Committed {
+            return Ok(None);
+        }
+        self.session_changed = self.changes_session(script, body);
+        Ok(Some(started.elapsed().as_secs_f64() * 1000.0))
+    }
+
+    /// The statements of `body`, then the history row `insert`: a migration's transaction.
+    fn transaction_steps<'s>(
+        &self,
+        script: &'s Script,
+        body: &Body<'_>,
+        insert: &'s str,
+        params: &'s [Value],
+    ) -> Vec<Step<'s>> {
+        let mut steps: Vec<Step<'s>> = body
+            .statements
+            .iter()
+            .map(|s| Step::Script(s.text(&script.sql)))
+            .collect();
+        steps.extend(self.bookkeeping(insert, params));
+        steps
     }
 
     /// Plover's own write inside a migration's transaction, after the dialect's prelude (which

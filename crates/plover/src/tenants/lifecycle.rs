@@ -95,6 +95,7 @@ impl Fleet {
                 &MigrateOptions::default(),
                 hooks,
                 Instant::now(),
+                None,
             )
             .await;
         let migrated = report.tenants.into_iter().next().expect("one tenant");

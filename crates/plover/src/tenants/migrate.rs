@@ -6,14 +6,16 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use plover_core::plan::OutOfOrder;
-use plover_core::{Driver, Version};
+use plover_core::sql::QualifiedName;
+use plover_core::{AppliedMigration, Driver, Version};
 
 use super::hooks::TenantObserver;
 use super::pool::{Attempt, Ran, TenantJob, fan_out};
 use super::report::{FleetReport, MigrateOptions, Outcome, TenantResult};
 use super::status::{TenantState, TenantStatus};
 use super::{Fleet, FleetHooks, OnError, Selection, Tenant, TenantError, adopt};
-use crate::migrator::Done;
+use crate::migrator::history::History;
+use crate::migrator::{Done, Expected};
 
 impl Fleet {
     /// Brings every selected tenant up to date (or to `options.target`). With tenants found
@@ -43,9 +45,10 @@ impl Fleet {
             && !canaries
             && self.files_pass_preflight(db.as_ref(), target)
         {
+            let expected = self.sample_history(db.as_mut(), &tenants).await;
             drop(db);
             return Ok(self
-                .migrate_at_the_lock(tenants, options, hooks, started)
+                .migrate_at_the_lock(tenants, options, hooks, started, expected)
                 .await);
         }
         let concurrency = options.concurrency.unwrap_or(self.settings.concurrency);
@@ -101,21 +104,37 @@ impl Fleet {
     }
 
     /// Migrates `tenants`, whose files up to `options.target` passed the preflight: each
-    /// worker goes straight to its tenant's lock and reads the history there.
+    /// worker goes straight to its tenant's lock and reads the history there, or, when
+    /// `expected` says what the tenants' histories most likely hold, applies what that
+    /// history calls for and checks it under the lock in the same round trip.
     pub(super) async fn migrate_at_the_lock(
         &self,
         tenants: Vec<Tenant>,
         options: &MigrateOptions,
         hooks: Arc<dyn FleetHooks>,
         started: Instant,
+        expected: Option<Vec<AppliedMigration>>,
     ) -> FleetReport {
         hooks.selected(tenants.len(), tenants.len());
-        let job = self.job(hooks, Mode::of(options), Start::AtTheLock);
+        let job = self.job(hooks, Mode::of(options), Start::AtTheLock(expected));
         let (done, canary_failed) = self.run_with_canary(job, tenants, options).await;
         FleetReport {
             canary_failed,
             ..FleetReport::from_results(done, started)
         }
+    }
+
+    /// The history of the first of `tenants`, which a fleet migrated together most likely
+    /// shares; `None` when it cannot be read (each tenant's is then read under its lock).
+    async fn sample_history(
+        &self,
+        db: &mut dyn Driver,
+        tenants: &[Tenant],
+    ) -> Option<Vec<AppliedMigration>> {
+        let tenant = tenants.first()?;
+        let table = QualifiedName::new(&tenant.schema, &self.settings.history_table);
+        let dialect = db.dialect();
+        History::at(table, dialect).list(db).await.ok()
     }
 
     /// Whether every tenant migration up to `target` passes the preflight: then no tenant's
@@ -227,8 +246,10 @@ struct MigrateJob {
 /// How each tenant's `up` begins.
 enum Start {
     /// Every file passed the preflight: with the first try for the lock and the history
-    /// read in one round trip ([`crate::Migrator::up_fleet`]).
-    AtTheLock,
+    /// read in one round trip ([`crate::Migrator::up_fleet`]), or, with the history each
+    /// tenant is expected to hold, with its first migration
+    /// ([`crate::Migrator::up_expecting`]).
+    AtTheLock(Option<Vec<AppliedMigration>>),
     /// The statuses were read first: the tenants with these schemas (see
     /// [`has_migrations_to_apply`]) go straight to their lock, the rest take `up`'s
     /// lock-free look.
@@ -296,16 +317,36 @@ impl MigrateJob {
     }
 
     /// `up` in `tenant`, begun as [`Start`] says.
+    /// `migrator` may not wait for the lock; `waiting` is the same with the lock timeout
+    /// configured.
     async fn up(
         &self,
         migrator: &crate::Migrator,
+        waiting: &crate::Migrator,
         db: &mut dyn Driver,
         tenant: &Tenant,
         target: Option<Version>,
         observer: &mut TenantObserver<'_>,
     ) -> Result<crate::migrator::RunReport, crate::Error> {
         match &self.start {
-            Start::AtTheLock => migrator.up_fleet(db, target, observer).await,
+            Start::AtTheLock(Some(expected)) => {
+                match migrator
+                    .up_expecting(db, expected, target, observer)
+                    .await?
+                {
+                    Expected::Done(report) => Ok(report),
+                    Expected::NotMet => migrator.up_fleet(db, target, observer).await,
+                    // Another runner came between two migrations. Putting the tenant off
+                    // now would lose what this run applied: wait for it instead.
+                    Expected::Partly(mut report) => {
+                        let rest = waiting.up_fleet(db, target, observer).await;
+                        let rest = rest.map_err(|e| after(e, &report))?;
+                        report.migrations.extend(rest.migrations);
+                        Ok(report)
+                    }
+                }
+            }
+            Start::AtTheLock(None) => migrator.up_fleet(db, target, observer).await,
             Start::FromStatus(behind) if behind.contains(&tenant.schema) => {
                 migrator.up_pending(db, target, observer).await
             }
@@ -368,13 +409,17 @@ impl MigrateJob {
         let may_defer = attempt == Attempt::First;
         // One try for the lock: a tenant another runner holds is taken again after the
         // rest, by when that runner has most likely finished it.
+        let waiting = migrator.clone();
         let migrator = if may_defer {
             migrator.with_lock_timeout(Duration::ZERO)
         } else {
             migrator
         };
         let mut result = TenantResult::new(tenant, Outcome::Succeeded);
-        match self.up(&migrator, db, tenant, target, observer).await {
+        match self
+            .up(&migrator, &waiting, db, tenant, target, observer)
+            .await
+        {
             Ok(report) => result.applied = report.migrations,
             Err(crate::Error::LockTimeout { .. }) if may_defer => return Ran::Busy,
             Err(error) => {
@@ -386,5 +431,31 @@ impl MigrateJob {
             }
         }
         Ran::Done(result)
+    }
+}
+
+/// `error`, met after `before` was applied in the same tenant: a failed migration's error
+/// lists those too.
+fn after(error: crate::Error, before: &crate::migrator::RunReport) -> crate::Error {
+    match error {
+        crate::Error::MigrationFailed {
+            version,
+            path,
+            line,
+            source,
+            applied,
+        } => crate::Error::MigrationFailed {
+            version,
+            path,
+            line,
+            source,
+            applied: before
+                .migrations
+                .iter()
+                .map(|d| d.version)
+                .chain(applied)
+                .collect(),
+        },
+        other => other,
     }
 }
