@@ -115,11 +115,14 @@ impl PostgresDriver {
         }
         // The statement's names resolve on the search path of the session as it will be.
         self.settle().await?;
-        let statement = self
-            .client
-            .prepare(sql)
-            .await
-            .map_err(|e| from_postgres(&e, Some(sql)))?;
+        let statement = match self.client.prepare(sql).await {
+            Ok(statement) => statement,
+            // One the server cannot prepare now (its table is not there yet, say) is sent
+            // unprepared: its error, if it still has one, comes back in its own place (a
+            // query read blind beside the lock, a step of a transaction).
+            Err(_) if !self.client.is_closed() => return Ok(None),
+            Err(e) => return Err(from_postgres(&e, Some(sql))),
+        };
         self.sent_once.remove(sql);
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(Some(statement))

@@ -222,6 +222,38 @@ mod postgres_only {
         plover::core::Condition { sql, params: &[] }
     }
 
+    /// A query the server cannot prepare (its table is not there yet) fails in its own
+    /// place every time it is sent, not the call it rides in: the second time a statement is
+    /// seen it would be prepared.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_query_read_blind_beside_the_lock_fails_alone_every_time() {
+        use plover::core::LockAttempt;
+        let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await else {
+            return;
+        };
+        let table = plover::core::sql::QualifiedName::new("public", "not_yet");
+        let request = plover::migrator::lock_request(&table, &plover::Options::default());
+        let mut conn = db.connect().await;
+        for time in 1..=3 {
+            let (attempt, read) = conn
+                .try_lock_and_query(&request, "SELECT x FROM not_yet", &[])
+                .await
+                .unwrap_or_else(|e| panic!("time {time}: {e}"));
+            assert_eq!(attempt, LockAttempt::Acquired, "time {time}");
+            let error = read.unwrap_err();
+            assert!(error.message.contains("not_yet"), "time {time}: {error}");
+            conn.unlock(&request).await.unwrap();
+        }
+        conn.execute_script("CREATE TABLE not_yet (x int)")
+            .await
+            .unwrap();
+        let (_, read) = conn
+            .try_lock_and_query(&request, "SELECT x FROM not_yet", &[])
+            .await
+            .unwrap();
+        assert_eq!(read.unwrap(), Vec::<Vec<Value>>::new());
+    }
+
     /// A guarded transaction carries the owed session reset inside it: committed, the reset
     /// stands; refused, it was rolled back and is sent again before the next request.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,6 +35,13 @@ fn history_of(migrator: &Migrator, upto: i64, state: AppliedState) -> Vec<Applie
         .collect()
 }
 
+fn history_schema(db: &TestDb) -> &'static str {
+    match db.backend {
+        Backend::Postgres => "public",
+        Backend::Sqlite => "main",
+    }
+}
+
 fn versions(outcome: &Expected) -> Vec<i64> {
     match outcome {
         Expected::Done(report) => report.migrations.iter().map(|d| d.version.0).collect(),
@@ -169,11 +176,7 @@ pub async fn a_held_lock_changes_nothing(db: &TestDb) {
         .up(conn.as_mut(), Some(Version(1)), &mut Silent)
         .await
         .unwrap();
-    let schema = match db.backend {
-        Backend::Postgres => "public",
-        Backend::Sqlite => "main",
-    };
-    let table = QualifiedName::new(schema, "plover_migrations");
+    let table = QualifiedName::new(history_schema(db), "plover_migrations");
     let request = lock_request(&table, &Options::default());
     let mut holder = db.connect().await;
     assert_eq!(
@@ -237,4 +240,40 @@ pub async fn a_failed_migration_under_an_expectation_rolls_back(db: &TestDb) {
         matches!(other, Err(Error::MigrationFailed { .. })),
         "{other:?}"
     );
+}
+
+pub async fn another_runner_between_two_migrations_stops_the_rest(db: &TestDb) {
+    let dir = three();
+    let migrator = dir.migrator();
+    let mut conn = db.connect().await;
+    migrator
+        .up(conn.as_mut(), Some(Version(1)), &mut Silent)
+        .await
+        .unwrap();
+    let table = QualifiedName::new(history_schema(db), "plover_migrations");
+    let request = lock_request(&table, &Options::default());
+    let mut holder = db.connect().await;
+    // Once migration 2 is back, another runner takes the tenant's lock.
+    let mut observer = |event: &Event| {
+        if let Event::MigrationApplied { version, .. } = event
+            && *version == Version(2)
+        {
+            let taken = tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(holder.try_lock(&request))
+            });
+            assert_eq!(taken.unwrap(), LockAttempt::Acquired);
+        }
+    };
+    let expected = history_of(&migrator, 1, AppliedState::Applied);
+    let outcome = migrator
+        .up_expecting(conn.as_mut(), &expected, None, &mut observer)
+        .await
+        .unwrap();
+    let Expected::Partly(report) = outcome else {
+        panic!("{outcome:?}")
+    };
+    let applied: Vec<Version> = report.migrations.iter().map(|d| d.version).collect();
+    assert_eq!(applied, [Version(2)]);
+    assert!(!has_table(conn.as_mut(), "c").await);
+    assert_eq!(count(conn.as_mut(), "plover_migrations").await, 2);
 }

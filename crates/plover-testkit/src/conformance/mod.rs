@@ -53,6 +53,7 @@ macro_rules! conformance_tests {
             expected::baseline_rows_are_expected_like_any_other,
             expected::a_held_lock_changes_nothing,
             expected::a_failed_migration_under_an_expectation_rolls_back,
+            expected::another_runner_between_two_migrations_stops_the_rest,
             lock::a_held_lock_names_its_holder,
             lock::the_lock_is_released_after_a_failure,
         );

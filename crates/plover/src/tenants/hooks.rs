@@ -20,7 +20,9 @@ pub trait FleetHooks: Send + Sync {
     /// `tenant` is done, however it ended (skipped tenants too).
     fn after_tenant(&self, _result: &TenantResult) {}
 
-    /// A migration is starting in `tenant`.
+    /// A migration is starting in `tenant`; for a migration applied in its tenant's single
+    /// round trip ([`crate::Migrator::up_expecting`]), called when that round trip is back,
+    /// just before `after_migration`.
     fn before_migration(&self, _tenant: &Tenant, _version: Version, _name: &str) {}
 
     /// A migration was applied in `tenant`, in `elapsed_ms`.

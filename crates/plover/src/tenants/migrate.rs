@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -116,6 +117,7 @@ impl Fleet {
         expected: Option<Vec<AppliedMigration>>,
     ) -> FleetReport {
         hooks.selected(tenants.len(), tenants.len());
+        let expected = expected.map(Expectation::new);
         let job = self.job(hooks, Mode::of(options), Start::AtTheLock(expected));
         let (done, canary_failed) = self.run_with_canary(job, tenants, options).await;
         FleetReport {
@@ -249,11 +251,42 @@ enum Start {
     /// read in one round trip ([`crate::Migrator::up_fleet`]), or, with the history each
     /// tenant is expected to hold, with its first migration
     /// ([`crate::Migrator::up_expecting`]).
-    AtTheLock(Option<Vec<AppliedMigration>>),
+    AtTheLock(Option<Expectation>),
     /// The statuses were read first: the tenants with these schemas (see
     /// [`has_migrations_to_apply`]) go straight to their lock, the rest take `up`'s
     /// lock-free look.
     FromStatus(HashSet<String>),
+}
+
+/// The history a run expects of every tenant, and how that has gone so far.
+struct Expectation {
+    rows: Vec<AppliedMigration>,
+    /// Tenants in a row that were not as expected.
+    misses: AtomicUsize,
+}
+
+/// Tenants in a row not as expected after which a run stops expecting: the first tenant was
+/// not like the rest, and each miss costs a round trip (and errors in the server log).
+const MISSES_BEFORE_GIVING_UP: usize = 16;
+
+impl Expectation {
+    fn new(rows: Vec<AppliedMigration>) -> Self {
+        Expectation {
+            rows,
+            misses: AtomicUsize::new(0),
+        }
+    }
+
+    fn worth_trying(&self) -> bool {
+        self.misses.load(Ordering::Relaxed) < MISSES_BEFORE_GIVING_UP
+    }
+
+    fn record(&self, outcome: &Expected) {
+        match outcome {
+            Expected::NotMet => self.misses.fetch_add(1, Ordering::Relaxed),
+            Expected::Done(_) | Expected::Partly(_) => self.misses.swap(0, Ordering::Relaxed),
+        };
+    }
 }
 
 #[async_trait]
@@ -316,42 +349,35 @@ impl MigrateJob {
             .collect()
     }
 
-    /// `up` in `tenant`, begun as [`Start`] says.
-    /// `migrator` may not wait for the lock; `waiting` is the same with the lock timeout
-    /// configured.
+    /// `up` in `tenant`, begun as [`Start`] says, with `migrator`, which does not wait
+    /// for the lock on a first attempt.
     async fn up(
         &self,
         migrator: &crate::Migrator,
-        waiting: &crate::Migrator,
         db: &mut dyn Driver,
         tenant: &Tenant,
         target: Option<Version>,
         observer: &mut TenantObserver<'_>,
-    ) -> Result<crate::migrator::RunReport, crate::Error> {
-        match &self.start {
-            Start::AtTheLock(Some(expected)) => {
-                match migrator
-                    .up_expecting(db, expected, target, observer)
-                    .await?
-                {
-                    Expected::Done(report) => Ok(report),
-                    Expected::NotMet => migrator.up_fleet(db, target, observer).await,
-                    // Another runner came between two migrations. Putting the tenant off
-                    // now would lose what this run applied: wait for it instead.
-                    Expected::Partly(mut report) => {
-                        let rest = waiting.up_fleet(db, target, observer).await;
-                        let rest = rest.map_err(|e| after(e, &report))?;
-                        report.migrations.extend(rest.migrations);
-                        Ok(report)
-                    }
+    ) -> Result<Began, crate::Error> {
+        let report = match &self.start {
+            Start::AtTheLock(Some(expectation)) if expectation.worth_trying() => {
+                let expected = migrator
+                    .up_expecting(db, &expectation.rows, target, observer)
+                    .await?;
+                expectation.record(&expected);
+                match expected {
+                    Expected::Done(report) => report,
+                    Expected::NotMet => migrator.up_fleet(db, target, observer).await?,
+                    Expected::Partly(report) => return Ok(Began::Interrupted(report)),
                 }
             }
-            Start::AtTheLock(None) => migrator.up_fleet(db, target, observer).await,
+            Start::AtTheLock(_) => migrator.up_fleet(db, target, observer).await?,
             Start::FromStatus(behind) if behind.contains(&tenant.schema) => {
-                migrator.up_pending(db, target, observer).await
+                migrator.up_pending(db, target, observer).await?
             }
-            Start::FromStatus(_) => migrator.up(db, target, observer).await,
-        }
+            Start::FromStatus(_) => migrator.up(db, target, observer).await?,
+        };
+        Ok(Began::Done(report))
     }
 
     async fn migrate(
@@ -415,47 +441,48 @@ impl MigrateJob {
         } else {
             migrator
         };
-        let mut result = TenantResult::new(tenant, Outcome::Succeeded);
-        match self
-            .up(&migrator, &waiting, db, tenant, target, observer)
-            .await
-        {
-            Ok(report) => result.applied = report.migrations,
-            Err(crate::Error::LockTimeout { .. }) if may_defer => return Ran::Busy,
-            Err(error) => {
-                if let crate::Error::MigrationFailed { applied, .. } = &error {
-                    result.applied = self.done(applied);
+        let (applied, error) = match self.up(&migrator, db, tenant, target, observer).await {
+            Ok(Began::Done(report)) => (report.migrations, None),
+            // Another runner came between two migrations. Putting the tenant off now would
+            // lose what this run applied: its lock is waited for instead.
+            Ok(Began::Interrupted(report)) => {
+                let mut applied = report.migrations;
+                match waiting.up_fleet(db, target, observer).await {
+                    Ok(rest) => {
+                        applied.extend(rest.migrations);
+                        (applied, None)
+                    }
+                    Err(error) => {
+                        applied.extend(self.done(applied_before(&error)));
+                        (applied, Some(error))
+                    }
                 }
-                result.outcome = Outcome::Failed;
-                result.error = Some(error.to_string());
             }
+            Err(crate::Error::LockTimeout { .. }) if may_defer => return Ran::Busy,
+            Err(error) => (self.done(applied_before(&error)), Some(error)),
+        };
+        let mut result = TenantResult::new(tenant, Outcome::Succeeded);
+        result.applied = applied;
+        if let Some(error) = error {
+            result.outcome = Outcome::Failed;
+            result.error = Some(error.to_string());
         }
         Ran::Done(result)
     }
 }
 
-/// `error`, met after `before` was applied in the same tenant: a failed migration's error
-/// lists those too.
-fn after(error: crate::Error, before: &crate::migrator::RunReport) -> crate::Error {
+/// How a tenant's `up` went.
+enum Began {
+    /// To the end (or to a failure, reported as the error).
+    Done(crate::migrator::RunReport),
+    /// These were applied, then another runner took the tenant.
+    Interrupted(crate::migrator::RunReport),
+}
+
+/// What a run applied before it failed with `error`.
+fn applied_before(error: &crate::Error) -> &[Version] {
     match error {
-        crate::Error::MigrationFailed {
-            version,
-            path,
-            line,
-            source,
-            applied,
-        } => crate::Error::MigrationFailed {
-            version,
-            path,
-            line,
-            source,
-            applied: before
-                .migrations
-                .iter()
-                .map(|d| d.version)
-                .chain(applied)
-                .collect(),
-        },
-        other => other,
+        crate::Error::MigrationFailed { applied, .. } => applied,
+        _ => &[],
     }
 }
