@@ -4,10 +4,11 @@
 //! made from. One round trip per migration where the driver can (PostgreSQL), instead of
 //! one to take the lock and read the history and one per migration.
 
+use plover_core::body::Body;
 use plover_core::plan::{self, PlannedMigration};
 use plover_core::status::status;
 use plover_core::{
-    AppliedMigration, AppliedState, Condition, Driver, Event, TransactionMode, Version,
+    AppliedMigration, AppliedState, Condition, Driver, Event, Migration, TransactionMode, Version,
 };
 
 use super::history::History;
@@ -30,30 +31,11 @@ impl Migrator {
         target: Option<Version>,
         observer: &mut dyn Observer,
     ) -> Result<Expected, Error> {
-        if expected.is_empty() {
-            // No history table to check yet: the first migration creates it.
-            return Ok(Expected::NotMet);
-        }
-        let entries = status(&self.migrations, expected);
-        let Ok(planned) = plan::plan_up(&entries, self.up_policy(target)) else {
-            return Ok(Expected::NotMet);
-        };
-        if planned.is_empty() || !planned.iter().all(in_one_transaction) {
-            return Ok(Expected::NotMet);
-        }
-        let Ok(bodies) = prepare_up(db, &planned) else {
-            return Ok(Expected::NotMet);
-        };
-        let Ok(lints) = self.lint(db, &planned) else {
-            return Ok(Expected::NotMet);
-        };
-        let Ok(overrides) = preflight::check(&planned, &lints, &self.options.lint) else {
+        let Some(plan) = self.expected_plan(db, expected, target) else {
             return Ok(Expected::NotMet);
         };
         let history = History::locate(db, &self.options).await?;
         let request = lock::request(&history.table, &self.options);
-        let mut rows = expected.to_vec();
-        let mut report = RunReport::default();
         let mut run = Run {
             db,
             history: &history,
@@ -62,55 +44,91 @@ impl Migrator {
             lock: &request,
             renewed: std::time::Instant::now(),
             session_changed: false,
-            overrides: &overrides,
+            overrides: &plan.overrides,
         };
-        for (index, (step, body)) in planned.iter().zip(&bodies).enumerate() {
-            let migration = step.migration;
+        let mut rows = expected.to_vec();
+        let mut report = RunReport::default();
+        let count = plan.planned.len();
+        for (index, (step, body)) in plan.planned.iter().zip(&plan.bodies).enumerate() {
+            // Each migration checks the history the previous one left.
             let (sql, params) = history.matches(&rows);
             let condition = Condition {
                 sql: &sql,
                 params: &params,
             };
-            let elapsed_ms = match run.apply_guarded(migration, body, condition).await {
+            let elapsed_ms = match run.apply_guarded(step.migration, body, condition).await {
                 Ok(Some(elapsed_ms)) => elapsed_ms,
                 Ok(None) if index == 0 => return Ok(Expected::NotMet),
                 Ok(None) => return Ok(Expected::Partly(report)),
                 Err(error) => {
-                    started(run.observer, step, index, planned.len());
+                    started(run.observer, step, index, count);
                     return Err(with_applied(error, &report));
                 }
             };
             if index == 0 {
                 run.observer.on_event(&Event::LockAcquired { waited_ms: 0 });
-                preflight::report(&lints, &self.options.lint, run.observer);
-                run.observer.on_event(&Event::Planned {
-                    count: planned.len(),
-                });
+                preflight::report(&plan.lints, &self.options.lint, run.observer);
+                run.observer.on_event(&Event::Planned { count });
             }
-            started(run.observer, step, index, planned.len());
-            run.observer.on_event(&Event::MigrationApplied {
-                version: migration.version,
-                name: migration.name.clone(),
-                elapsed_ms,
-            });
-            report.migrations.push(Done {
-                version: migration.version,
-                name: migration.name.clone(),
-                elapsed_ms,
-            });
-            rows.push(AppliedMigration {
-                version: migration.version,
-                name: migration.name.clone(),
-                checksum: migration.checksum(),
-                state: AppliedState::Applied,
-                applied_at: String::new(),
-                execution_ms: 0,
-                applied_by: self.options.applied_by.clone(),
-                in_flight: None,
-            });
+            started(run.observer, step, index, count);
+            report
+                .migrations
+                .push(applied(run.observer, step, elapsed_ms));
+            rows.push(self.row_of(step.migration));
         }
         Ok(Expected::Done(report))
     }
+
+    /// What `expected` calls for, checked and cut into statements; `None` when that is not
+    /// for this path (see [`Expected::NotMet`]): the usual one then finds out for itself,
+    /// and reports a refusal with everything it knows.
+    fn expected_plan<'m>(
+        &'m self,
+        db: &dyn Driver,
+        expected: &'m [AppliedMigration],
+        target: Option<Version>,
+    ) -> Option<ExpectedPlan<'m>> {
+        if expected.is_empty() {
+            // No history table to check yet: the first migration creates it.
+            return None;
+        }
+        let entries = status(&self.migrations, expected);
+        let planned = plan::plan_up(&entries, self.up_policy(target)).ok()?;
+        if planned.is_empty() || !planned.iter().all(in_one_transaction) {
+            return None;
+        }
+        let bodies = prepare_up(db, &planned).ok()?;
+        let lints = self.lint(db, &planned).ok()?;
+        let overrides = preflight::check(&planned, &lints, &self.options.lint).ok()?;
+        Some(ExpectedPlan {
+            planned,
+            bodies,
+            lints,
+            overrides,
+        })
+    }
+
+    /// The history row applying `migration` leaves, as far as a plan can tell.
+    fn row_of(&self, migration: &Migration) -> AppliedMigration {
+        AppliedMigration {
+            version: migration.version,
+            name: migration.name.clone(),
+            checksum: migration.checksum(),
+            state: AppliedState::Applied,
+            applied_at: String::new(),
+            execution_ms: 0,
+            applied_by: self.options.applied_by.clone(),
+            in_flight: None,
+        }
+    }
+}
+
+/// The migrations an expected history calls for, ready to run.
+struct ExpectedPlan<'m> {
+    planned: Vec<PlannedMigration<'m>>,
+    bodies: Vec<Body<'m>>,
+    lints: preflight::Lints,
+    overrides: preflight::Overrides,
 }
 
 /// How [`Migrator::up_expecting`] ended.
@@ -131,6 +149,21 @@ pub enum Expected {
 /// Whether `planned` runs as one transaction from its start.
 fn in_one_transaction(planned: &PlannedMigration<'_>) -> bool {
     planned.migration.up.transaction == TransactionMode::Single && planned.resume.is_none()
+}
+
+/// Reports `step` applied in `elapsed_ms`, and returns it as done.
+fn applied(observer: &mut dyn Observer, step: &PlannedMigration<'_>, elapsed_ms: f64) -> Done {
+    let migration = step.migration;
+    observer.on_event(&Event::MigrationApplied {
+        version: migration.version,
+        name: migration.name.clone(),
+        elapsed_ms,
+    });
+    Done {
+        version: migration.version,
+        name: migration.name.clone(),
+        elapsed_ms,
+    }
 }
 
 fn started(observer: &mut dyn Observer, step: &PlannedMigration<'_>, index: usize, count: usize) {
