@@ -394,7 +394,10 @@ impl std::fmt::Debug for PostgresDriver {
 impl PostgresDriver {
     /// Runs `script` as one simple query and counts the rows it changed; on failure, the
     /// error and how many of its statements completed before it.
-    async fn simple_counted(&self, script: &str) -> Result<u64, (tokio_postgres::Error, usize)> {
+    pub(crate) async fn simple_counted(
+        &self,
+        script: &str,
+    ) -> Result<u64, (tokio_postgres::Error, usize)> {
         let stream = self
             .client
             .simple_query_raw(script)

@@ -52,6 +52,20 @@ pub(crate) struct Reset {
 }
 
 impl Reset {
+    /// The reset as separate statements, the settings' values written as literals (for a
+    /// transaction sent as one simple query).
+    pub(crate) fn statements(&self) -> Vec<String> {
+        let settings = self.settings.iter().map(|(sql, value)| {
+            crate::transaction::with_literals(sql, std::slice::from_ref(value))
+        });
+        self.script
+            .split(';')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .chain(settings)
+            .collect()
+    }
+
     /// The reset of a session labelled `lock_label` whose schema is `schema`.
     pub(crate) fn of(lock_label: Option<String>, schema: Option<&str>) -> Reset {
         let script = format!(

@@ -352,6 +352,41 @@ mod postgres_only {
         assert!(schema_of(conn.as_mut(), "made").await.is_some());
     }
 
+    /// Values written into a guarded transaction as literals read back the same when the
+    /// database still takes a backslash in a plain literal as an escape.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn guarded_literals_survive_standard_conforming_strings_off() {
+        use plover::core::{Guarded, Step};
+        let Some(db) = plover_testkit::TestDb::new(plover_testkit::Backend::Postgres).await else {
+            return;
+        };
+        let mut setup = db.connect().await;
+        let name = setup
+            .query("SELECT current_database()::text", &[])
+            .await
+            .unwrap()[0][0]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        setup
+            .execute_script(&format!(
+                "ALTER DATABASE \"{name}\" SET standard_conforming_strings = off; \
+                 CREATE TABLE kept (v text)"
+            ))
+            .await
+            .unwrap();
+        let mut conn = db.connect().await;
+        let table = plover::core::sql::QualifiedName::new("public", "kept");
+        let request = plover::migrator::lock_request(&table, &plover::Options::default());
+        let tricky = Value::from("a \\ b ' c \\' d");
+        let params = [tricky.clone()];
+        let steps = [Step::Statement("INSERT INTO kept VALUES ($1)", &params)];
+        let outcome = conn.guarded_transaction(&request, guard("SELECT true"), &steps);
+        assert_eq!(outcome.await.unwrap(), Guarded::Committed);
+        let rows = conn.query("SELECT v FROM kept", &[]).await.unwrap();
+        assert_eq!(rows, [[tricky]]);
+    }
+
     /// The condition must see what was committed before the lock was taken: a transaction
     /// whose snapshot was taken earlier (REPEATABLE READ by default) is refused.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -277,3 +277,33 @@ pub async fn another_runner_between_two_migrations_stops_the_rest(db: &TestDb) {
     assert!(!has_table(conn.as_mut(), "c").await);
     assert_eq!(count(conn.as_mut(), "plover_migrations").await, 2);
 }
+
+pub async fn an_expected_migration_records_its_script_exactly(db: &TestDb) {
+    let tricky =
+        "CREATE TABLE b (x text DEFAULT 'it''s a \\ backslash, $1 and $$ and -- no comment');";
+    let dir = Fixture::new()
+        .file("001_a.sql", "CREATE TABLE a (x integer);")
+        .file("002_b.sql", tricky);
+    let migrator = dir.migrator();
+    let mut conn = db.connect().await;
+    migrator
+        .up(conn.as_mut(), Some(Version(1)), &mut Silent)
+        .await
+        .unwrap();
+    let expected = history_of(&migrator, 1, AppliedState::Applied);
+    let outcome = migrator
+        .up_expecting(conn.as_mut(), &expected, None, &mut Silent)
+        .await
+        .unwrap();
+    assert_eq!(versions(&outcome), [2]);
+    let rows = conn
+        .query(
+            "SELECT script FROM plover_migrations WHERE version = 2",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows[0][0].as_str(), Some(tricky));
+    let status = migrator.status(conn.as_mut()).await.unwrap();
+    assert_eq!(states(&status), ["1:applied", "2:applied"]);
+}

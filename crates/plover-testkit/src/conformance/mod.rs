@@ -54,6 +54,7 @@ macro_rules! conformance_tests {
             expected::a_held_lock_changes_nothing,
             expected::a_failed_migration_under_an_expectation_rolls_back,
             expected::another_runner_between_two_migrations_stops_the_rest,
+            expected::an_expected_migration_records_its_script_exactly,
             lock::a_held_lock_names_its_holder,
             lock::the_lock_is_released_after_a_failure,
         );
