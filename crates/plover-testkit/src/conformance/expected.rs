@@ -2,7 +2,7 @@
 //! what was expected and the lock is free.
 
 use plover::core::sql::QualifiedName;
-use plover::core::{AppliedMigration, AppliedState, LockAttempt};
+use plover::core::{AppliedMigration, AppliedState, Driver, LockAttempt, LockRequest};
 use plover::migrator::{Expected, lock_request};
 use plover::{Error, Event, Migrator, Options, Silent, Version};
 
@@ -35,11 +35,25 @@ fn history_of(migrator: &Migrator, upto: i64, state: AppliedState) -> Vec<Applie
         .collect()
 }
 
-fn history_schema(db: &TestDb) -> &'static str {
-    match db.backend {
+/// The migration lock of the test database's history table.
+fn history_lock(db: &TestDb) -> LockRequest {
+    let schema = match db.backend {
         Backend::Postgres => "public",
         Backend::Sqlite => "main",
-    }
+    };
+    let table = QualifiedName::new(schema, "plover_migrations");
+    lock_request(&table, &Options::default())
+}
+
+/// `dir`'s migrator, and a connection to `db` where its first migration is applied.
+async fn at_version_one(db: &TestDb, dir: &Fixture) -> (Migrator, Box<dyn Driver>) {
+    let migrator = dir.migrator();
+    let mut conn = db.connect().await;
+    migrator
+        .up(conn.as_mut(), Some(Version(1)), &mut Silent)
+        .await
+        .unwrap();
+    (migrator, conn)
 }
 
 fn versions(outcome: &Expected) -> Vec<i64> {
@@ -51,12 +65,7 @@ fn versions(outcome: &Expected) -> Vec<i64> {
 
 pub async fn an_expected_history_is_brought_up_to_date(db: &TestDb) {
     let dir = three();
-    let migrator = dir.migrator();
-    let mut conn = db.connect().await;
-    migrator
-        .up(conn.as_mut(), Some(Version(1)), &mut Silent)
-        .await
-        .unwrap();
+    let (migrator, mut conn) = at_version_one(db, &dir).await;
     let expected = history_of(&migrator, 1, AppliedState::Applied);
     let mut events = Vec::new();
     let outcome = migrator
@@ -107,12 +116,7 @@ pub async fn an_expected_history_is_brought_up_to_date(db: &TestDb) {
 
 pub async fn a_history_not_as_expected_changes_nothing(db: &TestDb) {
     let dir = three();
-    let migrator = dir.migrator();
-    let mut conn = db.connect().await;
-    migrator
-        .up(conn.as_mut(), Some(Version(1)), &mut Silent)
-        .await
-        .unwrap();
+    let (migrator, mut conn) = at_version_one(db, &dir).await;
     // Each expectation differs from the history in one way a plan depends on.
     let mut renamed = history_of(&migrator, 1, AppliedState::Applied);
     renamed[0].name = "a_renamed".into();
@@ -170,14 +174,8 @@ pub async fn baseline_rows_are_expected_like_any_other(db: &TestDb) {
 
 pub async fn a_held_lock_changes_nothing(db: &TestDb) {
     let dir = three();
-    let migrator = dir.migrator();
-    let mut conn = db.connect().await;
-    migrator
-        .up(conn.as_mut(), Some(Version(1)), &mut Silent)
-        .await
-        .unwrap();
-    let table = QualifiedName::new(history_schema(db), "plover_migrations");
-    let request = lock_request(&table, &Options::default());
+    let (migrator, mut conn) = at_version_one(db, &dir).await;
+    let request = history_lock(db);
     let mut holder = db.connect().await;
     assert_eq!(
         holder.try_lock(&request).await.unwrap(),
@@ -207,12 +205,7 @@ pub async fn a_failed_migration_under_an_expectation_rolls_back(db: &TestDb) {
             "CREATE TABLE b (x integer);\nINSERT INTO nowhere VALUES (1);",
         )
         .file("003_c.sql", "CREATE TABLE c (x integer);");
-    let migrator = dir.migrator();
-    let mut conn = db.connect().await;
-    migrator
-        .up(conn.as_mut(), Some(Version(1)), &mut Silent)
-        .await
-        .unwrap();
+    let (migrator, mut conn) = at_version_one(db, &dir).await;
     let expected = history_of(&migrator, 1, AppliedState::Applied);
     let error = migrator
         .up_expecting(conn.as_mut(), &expected, None, &mut Silent)
@@ -244,14 +237,8 @@ pub async fn a_failed_migration_under_an_expectation_rolls_back(db: &TestDb) {
 
 pub async fn another_runner_between_two_migrations_stops_the_rest(db: &TestDb) {
     let dir = three();
-    let migrator = dir.migrator();
-    let mut conn = db.connect().await;
-    migrator
-        .up(conn.as_mut(), Some(Version(1)), &mut Silent)
-        .await
-        .unwrap();
-    let table = QualifiedName::new(history_schema(db), "plover_migrations");
-    let request = lock_request(&table, &Options::default());
+    let (migrator, mut conn) = at_version_one(db, &dir).await;
+    let request = history_lock(db);
     let mut holder = db.connect().await;
     // Once migration 2 is back, another runner takes the tenant's lock.
     let mut observer = |event: &Event| {
@@ -284,12 +271,7 @@ pub async fn an_expected_migration_records_its_script_exactly(db: &TestDb) {
     let dir = Fixture::new()
         .file("001_a.sql", "CREATE TABLE a (x integer);")
         .file("002_b.sql", tricky);
-    let migrator = dir.migrator();
-    let mut conn = db.connect().await;
-    migrator
-        .up(conn.as_mut(), Some(Version(1)), &mut Silent)
-        .await
-        .unwrap();
+    let (migrator, mut conn) = at_version_one(db, &dir).await;
     let expected = history_of(&migrator, 1, AppliedState::Applied);
     let outcome = migrator
         .up_expecting(conn.as_mut(), &expected, None, &mut Silent)
