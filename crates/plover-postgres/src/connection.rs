@@ -345,11 +345,9 @@ impl Driver for PostgresDriver {
         const BEGIN: &str = "BEGIN;\n";
         self.settle().await?;
         let script = format!("{BEGIN}{sql}\n;COMMIT");
-        match self.simple_counted(&script).await {
+        match self.simple_transaction(&script).await {
             Ok(rows) => Ok(rows),
             Err((e, completed)) => {
-                // The failed statement aborted the transaction; end it before reporting.
-                let _ = self.client.batch_execute("ROLLBACK").await;
                 let mut error = from_postgres(&e, Some(&script));
                 error.position = error.position.and_then(|p| p.checked_sub(BEGIN.len()));
                 // Each statement before the failed one completed; the first was the BEGIN.
@@ -392,12 +390,22 @@ impl std::fmt::Debug for PostgresDriver {
 }
 
 impl PostgresDriver {
-    /// Runs `script` as one simple query and counts the rows it changed; on failure, the
-    /// error and how many of its statements completed before it.
-    pub(crate) async fn simple_counted(
+    /// [`simple_counted`](Self::simple_counted) on a `script` that opens a transaction: on
+    /// failure, the transaction the failed statement aborted is rolled back first.
+    pub(crate) async fn simple_transaction(
         &self,
         script: &str,
     ) -> Result<u64, (tokio_postgres::Error, usize)> {
+        let result = self.simple_counted(script).await;
+        if result.is_err() && !self.client.is_closed() {
+            let _ = self.client.batch_execute("ROLLBACK").await;
+        }
+        result
+    }
+
+    /// Runs `script` as one simple query and counts the rows it changed; on failure, the
+    /// error and how many of its statements completed before it.
+    async fn simple_counted(&self, script: &str) -> Result<u64, (tokio_postgres::Error, usize)> {
         let stream = self
             .client
             .simple_query_raw(script)

@@ -16,10 +16,10 @@
 //! aborts the transaction before any step runs. The statements that completed before a
 //! failure tell which part failed.
 
+use std::slice;
+
 use plover_core::{Condition, DriverError, Guarded, LockRequest, Step, Value};
 use tokio_postgres::Statement;
-
-use std::slice;
 
 use crate::connection::{PostgresDriver, params};
 use crate::error::from_postgres;
@@ -77,15 +77,10 @@ impl PostgresDriver {
     ) -> Result<Guarded, DriverError> {
         let owed = self.take_owed();
         let script = GuardedScript::new(&owed, request, condition, steps);
-        let failure = match self.simple_counted(&script.text).await {
+        let (error, completed) = match self.simple_transaction(&script.text).await {
             Ok(_) => return Ok(Guarded::Committed),
             Err(failure) => failure,
         };
-        let (error, completed) = failure;
-        // The failed statement aborted the transaction; end it before anything else.
-        if !self.client.is_closed() {
-            let _ = self.client.batch_execute("ROLLBACK").await;
-        }
         self.reset_owed |= owed.reset.is_some();
         let part = script.part_at(completed);
         if owed.unlock.is_some() && part.is_none_or(|p| p.kind <= Kind::Unlock) {
@@ -177,12 +172,11 @@ enum Kind {
     Commit,
 }
 
-/// One part of the text: where it starts, and how many statements it holds.
+/// One statement of the text: what it is, and where it starts.
 #[derive(Clone, Copy, Debug)]
 struct Part {
     kind: Kind,
     start: usize,
-    statements: usize,
 }
 
 /// A guarded transaction written out as one simple query.
@@ -234,27 +228,19 @@ impl GuardedScript {
         script
     }
 
-    /// Appends one statement (a step may hold no more than one).
+    /// Appends one statement (a step holds no more than one).
     fn push(&mut self, kind: Kind, statement: &str) {
         self.parts.push(Part {
             kind,
             start: self.text.len(),
-            statements: 1,
         });
         self.text.push_str(statement);
         self.text.push_str(";\n");
     }
 
-    /// The part holding statement `index` (0-based), if any.
+    /// Statement `index` (0-based), if there is one.
     fn part_at(&self, index: usize) -> Option<Part> {
-        let mut first = 0;
-        for part in &self.parts {
-            if index < first + part.statements {
-                return Some(*part);
-            }
-            first += part.statements;
-        }
-        None
+        self.parts.get(index).copied()
     }
 }
 
