@@ -41,10 +41,13 @@ pub struct PostgresDriver {
     pub(crate) unlock_owed: Option<i64>,
 }
 
-/// Asks the server its version and, from PostgreSQL 14, to notice a vanished client within
-/// two seconds: a runner killed mid-statement must not leave its backend running DDL.
-pub(crate) const STARTUP: &str = "SELECT current_setting('server_version_num'); \
-     SELECT set_config('client_connection_check_interval', '2000', false) \
+/// Asks the server its version.
+const SERVER_VERSION: &str = "SELECT current_setting('server_version_num')";
+
+/// Asks the server, from PostgreSQL 14, to notice a vanished client within two seconds: a
+/// runner killed mid-statement must not leave its backend running DDL. Sent at connection and
+/// again after every session reset.
+pub(crate) const CONNECTION_CHECK: &str = "SELECT set_config('client_connection_check_interval', '2000', false) \
      WHERE current_setting('server_version_num')::int >= 140000";
 
 /// Connects to the database at `url` (`postgres://` or `postgresql://`).
@@ -71,7 +74,7 @@ pub async fn connect(url: &str) -> Result<PostgresDriver, DriverError> {
         }
     };
     let messages = client
-        .simple_query(STARTUP)
+        .simple_query(&format!("{SERVER_VERSION}; {CONNECTION_CHECK}"))
         .await
         .map_err(|e| connect_error(&e))?;
     let server_version = messages

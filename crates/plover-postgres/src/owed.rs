@@ -7,7 +7,7 @@ use std::slice;
 use plover_core::Value;
 use plover_core::sql::quote_ident;
 
-use crate::connection::STARTUP;
+use crate::connection::CONNECTION_CHECK;
 use crate::lock;
 use crate::pipeline::Request;
 use crate::value::Param;
@@ -47,31 +47,34 @@ impl Owed {
 /// The statements that put a session back as it began: the reset itself, then Plover's
 /// settings that must survive it (the lock label, the schema of `use_schema`).
 pub(crate) struct Reset {
+    /// [`RESET_STATEMENTS`] joined into one script.
     script: String,
     settings: Vec<(&'static str, Value)>,
 }
 
+/// What resets a session, one statement each: the settings made at connection go too, so
+/// the connection check is made again.
+const RESET_STATEMENTS: [&str; 3] = [
+    "SET SESSION AUTHORIZATION DEFAULT",
+    "RESET ALL",
+    CONNECTION_CHECK,
+];
+
 impl Reset {
     /// The reset as separate statements, the settings' values written as literals (for a
     /// transaction sent as one simple query).
-    pub(crate) fn statements(&self) -> Vec<String> {
+    pub(crate) fn statements(&self) -> impl Iterator<Item = String> + '_ {
         let settings = self.settings.iter().map(|(sql, value)| {
             crate::transaction::with_literals(sql, std::slice::from_ref(value))
         });
-        self.script
-            .split(';')
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
+        RESET_STATEMENTS
+            .into_iter()
+            .map(str::to_owned)
             .chain(settings)
-            .collect()
     }
 
     /// The reset of a session labelled `lock_label` whose schema is `schema`.
     pub(crate) fn of(lock_label: Option<String>, schema: Option<&str>) -> Reset {
-        let script = format!(
-            "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; {}",
-            &STARTUP[STARTUP.find(';').unwrap_or(0) + 1..]
-        );
         let settings = [
             (SET_APPLICATION_NAME, lock_label),
             (SET_SEARCH_PATH, schema.map(quote_ident)),
@@ -79,7 +82,10 @@ impl Reset {
         .into_iter()
         .filter_map(|(sql, value)| Some((sql, Value::Text(value?))))
         .collect();
-        Reset { script, settings }
+        Reset {
+            script: RESET_STATEMENTS.join("; "),
+            settings,
+        }
     }
 }
 
