@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use plover::{Migrator, Options};
+use plover::core::Driver;
+use plover::migrator::RunReport;
+use plover::{Error, Migrator, Options, Silent};
 use tempfile::TempDir;
 
 /// A temporary migrations directory.
@@ -63,5 +65,10 @@ impl Fixture {
     /// A migrator over this directory with `options`.
     pub fn migrator_with(&self, options: Options) -> Migrator {
         Migrator::from_directory(self.path(), options).expect("fixture migrations parse")
+    }
+
+    /// Applies every pending migration with default options, observed by no one.
+    pub async fn up(&self, db: &mut dyn Driver) -> Result<RunReport, Error> {
+        self.migrator().up(db, None, &mut Silent).await
     }
 }

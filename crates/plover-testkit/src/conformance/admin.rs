@@ -28,10 +28,7 @@ pub async fn baseline_records_without_running(db: &TestDb) {
     let status = dir.migrator().status(conn.as_mut()).await.unwrap();
     assert_eq!(states(&status), ["1:applied", "2:applied", "3:pending"]);
     assert!(status.migrations[0].baseline);
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     assert!(has_table(conn.as_mut(), "c").await);
 }
 
@@ -60,10 +57,7 @@ pub async fn baseline_refuses_a_database_with_history(db: &TestDb) {
 pub async fn accept_reblesses_an_edited_file(db: &TestDb) {
     let dir = pair();
     let mut conn = db.connect().await;
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     let before = dir.migrator().migrations()[1].checksum().to_string();
     dir.write(
         "002_b.sql",
@@ -107,7 +101,7 @@ pub async fn accept_retires_a_removed_file(db: &TestDb) {
         .unwrap();
     dir.remove("001_a.sql");
     assert!(matches!(
-        dir.migrator().up(conn.as_mut(), None, &mut Silent).await,
+        dir.up(conn.as_mut()).await,
         Err(Error::Refused(_))
     ));
     dir.migrator()
@@ -123,10 +117,7 @@ pub async fn accept_retires_a_removed_file(db: &TestDb) {
         states(&dir.migrator().status(conn.as_mut()).await.unwrap()),
         ["1:retired", "2:applied", "3:pending"]
     );
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     assert!(has_table(conn.as_mut(), "c").await);
     assert_eq!(count(conn.as_mut(), "plover_migrations").await, 3);
 }

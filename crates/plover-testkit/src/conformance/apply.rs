@@ -16,11 +16,7 @@ fn three() -> Fixture {
 pub async fn applies_pending_in_order_and_records_history(db: &TestDb) {
     let dir = three();
     let mut conn = db.connect().await;
-    let report = dir
-        .migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    let report = dir.up(conn.as_mut()).await.unwrap();
     let versions: Vec<i64> = report.migrations.iter().map(|m| m.version.0).collect();
     assert_eq!(versions, [1, 2, 3]);
     assert_eq!(count(conn.as_mut(), "posts").await, 1);
@@ -46,15 +42,8 @@ pub async fn applies_pending_in_order_and_records_history(db: &TestDb) {
 pub async fn a_second_run_applies_nothing(db: &TestDb) {
     let dir = three();
     let mut conn = db.connect().await;
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
-    let again = dir
-        .migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
+    let again = dir.up(conn.as_mut()).await.unwrap();
     assert!(again.migrations.is_empty());
     assert_eq!(count(conn.as_mut(), "users").await, 1);
 }
@@ -83,11 +72,7 @@ pub async fn a_failed_migration_rolls_back_with_its_history_row(db: &TestDb) {
             "CREATE TABLE half (id integer);\n\nINSERT INTO missing_table VALUES (1);\n",
         );
     let mut conn = db.connect().await;
-    let error = dir
-        .migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap_err();
+    let error = dir.up(conn.as_mut()).await.unwrap_err();
     let Error::MigrationFailed {
         version,
         path,
@@ -119,10 +104,7 @@ pub async fn a_self_wrapped_file_runs_as_one_transaction(db: &TestDb) {
     let mut conn = db.connect().await;
     let plan = dir.migrator().plan_up(conn.as_mut(), None).await.unwrap();
     assert!(plan.steps[0].self_wrapped);
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     assert_eq!(count(conn.as_mut(), "w").await, 1);
 
     let failing = Fixture::new().file(
@@ -221,12 +203,7 @@ pub async fn status_shows_every_state(db: &TestDb) {
         states(&empty),
         ["1:pending", "2:pending", "3:pending", "4:pending"]
     );
-    assert!(
-        dir.migrator()
-            .up(conn.as_mut(), None, &mut Silent)
-            .await
-            .is_err()
-    );
+    assert!(dir.up(conn.as_mut()).await.is_err());
     dir.write("002_posts.sql", "CREATE TABLE posts (id bigint);");
     dir.remove("003_seed.sql");
     dir.write("005_new.sql", "SELECT 1;");
@@ -261,11 +238,7 @@ pub async fn a_long_migration_is_still_one_transaction(db: &TestDb) {
         &format!("{sql}INSERT INTO nowhere VALUES (1);\n"),
     );
     let mut conn = db.connect().await;
-    let error = failing
-        .migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap_err();
+    let error = failing.up(conn.as_mut()).await.unwrap_err();
     assert!(
         matches!(
             error,
@@ -283,11 +256,7 @@ pub async fn a_long_migration_is_still_one_transaction(db: &TestDb) {
     assert_eq!(count(conn.as_mut(), "plover_migrations").await, 0);
 
     let passing = Fixture::new().file("001_many.sql", &sql);
-    passing
-        .migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    passing.up(conn.as_mut()).await.unwrap();
     assert_eq!(count(conn.as_mut(), "many").await, 300);
 }
 
@@ -308,14 +277,8 @@ pub async fn the_history_table_stays_put_when_the_search_path_changes(db: &TestD
         .up(conn.as_mut(), Some(Version(1)), &mut Silent)
         .await
         .unwrap();
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     assert_eq!(
         count(conn.as_mut(), "public.counter").await,
         1,
@@ -341,7 +304,7 @@ pub async fn each_migration_starts_with_a_clean_session(db: &TestDb) {
             &format!("-- plover:no-transaction\nSET ROLE {role};\nCREATE INDEX CONCURRENTLY role_owned_x ON public.role_owned (x);"),
         );
     let mut conn = db.connect().await;
-    let result = dir.migrator().up(conn.as_mut(), None, &mut Silent).await;
+    let result = dir.up(conn.as_mut()).await;
     let _ = conn
         .execute_script(&format!(
             "RESET ROLE; DROP OWNED BY {role}; DROP ROLE IF EXISTS {role}"
@@ -372,11 +335,7 @@ pub async fn a_sqlite_pragma_does_not_reach_the_next_migration(db: &TestDb) {
         )
         .file("002_insert.sql", "INSERT INTO positive VALUES (-1);");
     let mut conn = db.connect().await;
-    let error = dir
-        .migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap_err();
+    let error = dir.up(conn.as_mut()).await.unwrap_err();
     assert!(
         matches!(&error, Error::MigrationFailed { version, .. } if *version == Version(2)),
         "{error:?}"

@@ -18,10 +18,7 @@ fn reversible() -> Fixture {
 pub async fn down_reverts_newest_first_with_its_history_row(db: &TestDb) {
     let dir = reversible();
     let mut conn = db.connect().await;
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     let mut events = Vec::new();
     let report = dir
         .migrator()
@@ -38,10 +35,7 @@ pub async fn down_reverts_newest_first_with_its_history_row(db: &TestDb) {
     assert!(has_table(conn.as_mut(), "a").await);
     assert!(!has_table(conn.as_mut(), "b").await && !has_table(conn.as_mut(), "c").await);
     assert_eq!(count(conn.as_mut(), "plover_migrations").await, 1);
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     assert!(
         has_table(conn.as_mut(), "c").await,
         "reverted migrations apply again"
@@ -52,10 +46,7 @@ pub async fn down_needs_every_down_script_before_it_starts(db: &TestDb) {
     let dir = reversible();
     dir.remove("002_b.down.sql");
     let mut conn = db.connect().await;
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     let message = refusal(
         dir.migrator()
             .down(conn.as_mut(), DownTarget::Steps(2), &mut Silent)
@@ -75,10 +66,7 @@ pub async fn down_needs_every_down_script_before_it_starts(db: &TestDb) {
 pub async fn down_to_a_version(db: &TestDb) {
     let dir = reversible();
     let mut conn = db.connect().await;
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     let plan = dir
         .migrator()
         .plan_down(conn.as_mut(), DownTarget::To(Version(1)))

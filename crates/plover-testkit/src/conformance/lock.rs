@@ -74,7 +74,7 @@ pub async fn the_lock_is_released_after_a_failure(db: &TestDb) {
     let dir = Fixture::new().file("001_bad.sql", "INSERT INTO nowhere VALUES (1);");
     let mut conn = db.connect().await;
     assert!(matches!(
-        dir.migrator().up(conn.as_mut(), None, &mut Silent).await,
+        dir.up(conn.as_mut()).await,
         Err(Error::MigrationFailed { .. })
     ));
     let mut other = db.connect().await;

@@ -16,11 +16,7 @@ const STEPS: &str = "-- plover:no-transaction\n\
 pub async fn statements_commit_one_by_one_and_resume(db: &TestDb) {
     let dir = Fixture::new().file("001_steps.sql", STEPS);
     let mut conn = db.connect().await;
-    let error = dir
-        .migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap_err();
+    let error = dir.up(conn.as_mut()).await.unwrap_err();
     assert!(
         matches!(error, Error::MigrationFailed { line: Some(5), .. }),
         "{error:?}"
@@ -95,7 +91,7 @@ pub async fn statements_refused_in_a_transaction_are_reported_first(db: &TestDb)
             &format!("-- adds an index\nINSERT INTO t VALUES (1);\n{statement}\n"),
         );
     let mut conn = db.connect().await;
-    let message = refusal(dir.migrator().up(conn.as_mut(), None, &mut Silent).await);
+    let message = refusal(dir.up(conn.as_mut()).await);
     assert!(
         message.contains(&format!(
             "002_index.sql:3: {pattern} cannot run inside a transaction"
@@ -119,10 +115,7 @@ pub async fn statements_refused_in_a_transaction_are_reported_first(db: &TestDb)
         "002_index.sql",
         &format!("-- plover:no-transaction\nINSERT INTO t VALUES (1);\n{statement}\n"),
     );
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     assert_eq!(count(conn.as_mut(), "t").await, 1);
 }
 
@@ -139,11 +132,7 @@ pub async fn an_invalid_index_is_rebuilt_on_resume(db: &TestDb) {
             "-- plover:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY dup_x ON dup (x);\n",
         );
     let mut conn = db.connect().await;
-    let error = dir
-        .migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap_err();
+    let error = dir.up(conn.as_mut()).await.unwrap_err();
     assert!(
         matches!(error, Error::MigrationFailed { line: Some(2), .. }),
         "{error:?}"
@@ -226,20 +215,12 @@ pub async fn session_settings_are_restored_on_resume(db: &TestDb) {
         ),
     );
     let mut conn = db.connect().await;
-    assert!(
-        dir.migrator()
-            .up(conn.as_mut(), None, &mut Silent)
-            .await
-            .is_err()
-    );
+    assert!(dir.up(conn.as_mut()).await.is_err());
     conn.execute_script("CREATE TABLE gate (n integer)")
         .await
         .unwrap();
     let mut fresh = db.connect().await;
-    dir.migrator()
-        .up(fresh.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(fresh.as_mut()).await.unwrap();
     let rows = fresh.query("SELECT value FROM seen", &[]).await.unwrap();
     assert_eq!(
         rows[0][0].as_str(),
@@ -267,7 +248,7 @@ pub async fn a_sqlite_table_rebuild_keeps_foreign_keys_off(db: &TestDb) {
         )
         .file("002_rebuild.sql", rebuild);
     let mut conn = db.connect().await;
-    let message = refusal(dir.migrator().up(conn.as_mut(), None, &mut Silent).await);
+    let message = refusal(dir.up(conn.as_mut()).await);
     assert!(
         message.contains(
             "002_rebuild.sql:1: PRAGMA [MAIN] FOREIGN_KEYS cannot run inside a transaction"
@@ -278,10 +259,7 @@ pub async fn a_sqlite_table_rebuild_keeps_foreign_keys_off(db: &TestDb) {
         "002_rebuild.sql",
         &format!("-- plover:no-transaction\n{rebuild}"),
     );
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     assert_eq!(
         count(conn.as_mut(), "child").await,
         1,
@@ -353,11 +331,7 @@ pub async fn an_existing_index_is_trusted_only_after_a_crash(db: &TestDb) {
         .file("002_index.sql", "-- plover:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY users_email ON users (email);\n");
     let mut conn = db.connect().await;
     for run in 1..=2 {
-        let error = dir
-            .migrator()
-            .up(conn.as_mut(), None, &mut Silent)
-            .await
-            .unwrap_err();
+        let error = dir.up(conn.as_mut()).await.unwrap_err();
         assert!(
             matches!(error, Error::MigrationFailed { line: Some(2), .. }),
             "run {run}: {error:?}"

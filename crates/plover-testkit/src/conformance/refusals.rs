@@ -15,13 +15,10 @@ fn applied_pair() -> Fixture {
 pub async fn an_edited_file_is_refused_with_a_diff(db: &TestDb) {
     let dir = applied_pair();
     let mut conn = db.connect().await;
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     dir.write("002_b.sql", "CREATE TABLE b (x integer, y integer);");
     dir.write("003_c.sql", "CREATE TABLE c (x integer);");
-    let message = refusal(dir.migrator().up(conn.as_mut(), None, &mut Silent).await);
+    let message = refusal(dir.up(conn.as_mut()).await);
     assert!(
         message.contains("002_b.sql was edited after it was applied"),
         "{message}"
@@ -45,13 +42,10 @@ pub async fn an_edited_file_is_refused_with_a_diff(db: &TestDb) {
 pub async fn a_missing_file_is_refused(db: &TestDb) {
     let dir = applied_pair();
     let mut conn = db.connect().await;
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     dir.remove("001_a.sql");
     dir.write("003_c.sql", "CREATE TABLE c (x integer);");
-    let message = refusal(dir.migrator().up(conn.as_mut(), None, &mut Silent).await);
+    let message = refusal(dir.up(conn.as_mut()).await);
     assert!(
         message.contains("version 1 (a) was applied but its file is gone"),
         "{message}"
@@ -64,12 +58,9 @@ pub async fn out_of_order_is_refused_unless_allowed(db: &TestDb) {
         .file("001_a.sql", "CREATE TABLE a (x integer);")
         .file("003_c.sql", "CREATE TABLE c (x integer);");
     let mut conn = db.connect().await;
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     dir.write("002_b.sql", "CREATE TABLE b (x integer);");
-    let message = refusal(dir.migrator().up(conn.as_mut(), None, &mut Silent).await);
+    let message = refusal(dir.up(conn.as_mut()).await);
     assert!(
         message.contains("002_b.sql is pending but version 3 is already applied (out of order)"),
         "{message}"
@@ -93,17 +84,12 @@ pub async fn a_half_applied_migration_whose_file_changed_is_refused(db: &TestDb)
         "-- plover:no-transaction\nCREATE TABLE s (x integer);\nINSERT INTO gate VALUES (1);\n",
     );
     let mut conn = db.connect().await;
-    assert!(
-        dir.migrator()
-            .up(conn.as_mut(), None, &mut Silent)
-            .await
-            .is_err()
-    );
+    assert!(dir.up(conn.as_mut()).await.is_err());
     dir.write(
         "001_steps.sql",
         "-- plover:no-transaction\nCREATE TABLE s (x integer);\nINSERT INTO s VALUES (1);\n",
     );
-    let message = refusal(dir.migrator().up(conn.as_mut(), None, &mut Silent).await);
+    let message = refusal(dir.up(conn.as_mut()).await);
     assert!(
         message
             .contains("001_steps.sql stopped after 1 of 2 statements, and the file changed since"),
@@ -130,10 +116,7 @@ pub async fn a_half_applied_migration_whose_file_changed_is_refused(db: &TestDb)
         states(&dir.migrator().status(conn.as_mut()).await.unwrap()),
         ["1:partial"]
     );
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     assert_eq!(
         count(conn.as_mut(), "s").await,
         1,
@@ -151,7 +134,7 @@ pub async fn transaction_control_inside_a_file_is_refused(db: &TestDb) {
         "CREATE TABLE m (x integer);\nCOMMIT;\nCREATE TABLE n (x integer);\n",
     );
     let mut conn = db.connect().await;
-    let message = refusal(dir.migrator().up(conn.as_mut(), None, &mut Silent).await);
+    let message = refusal(dir.up(conn.as_mut()).await);
     assert!(
         message.contains("001_mixed.sql:2: `COMMIT` controls the transaction"),
         "{message}"
@@ -167,12 +150,7 @@ pub async fn accepting_a_half_applied_migration_without_its_failed_statement_com
         "-- plover:no-transaction\nCREATE TABLE s (x integer);\nINSERT INTO s VALUES (1);\nINSERT INTO gate VALUES (1);\n",
     );
     let mut conn = db.connect().await;
-    assert!(
-        dir.migrator()
-            .up(conn.as_mut(), None, &mut Silent)
-            .await
-            .is_err()
-    );
+    assert!(dir.up(conn.as_mut()).await.is_err());
     dir.write(
         "001_steps.sql",
         "-- plover:no-transaction\nCREATE TABLE s (x integer);\nINSERT INTO s VALUES (1);\n",
@@ -186,10 +164,7 @@ pub async fn accepting_a_half_applied_migration_without_its_failed_statement_com
         )
         .await
         .unwrap();
-    dir.migrator()
-        .up(conn.as_mut(), None, &mut Silent)
-        .await
-        .unwrap();
+    dir.up(conn.as_mut()).await.unwrap();
     assert_eq!(
         states(&dir.migrator().status(conn.as_mut()).await.unwrap()),
         ["1:applied"]
@@ -234,12 +209,7 @@ pub async fn accepting_a_half_applied_migration_checks_the_statements_that_ran(d
         "-- plover:no-transaction\nCREATE TABLE a (x integer);\nINSERT INTO gate VALUES (1);\n",
     );
     let mut conn = db.connect().await;
-    assert!(
-        dir.migrator()
-            .up(conn.as_mut(), None, &mut Silent)
-            .await
-            .is_err()
-    );
+    assert!(dir.up(conn.as_mut()).await.is_err());
     dir.write(
         "001_steps.sql",
         "-- plover:no-transaction\nCREATE TABLE audit (x integer);\nCREATE TABLE a (x integer);\nSELECT 1;\n",
