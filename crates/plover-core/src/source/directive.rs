@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use crate::body::line_at;
 use crate::sql::lexer::{Syntax, TokenKind, tokenize};
 
 use super::SourceError;
@@ -67,7 +68,7 @@ pub fn parse(path: &str, text: &str) -> Result<Directives, SourceError> {
         let Some(directive) = directive_in(comment) else {
             continue;
         };
-        let line = text[..token.start].matches('\n').count() + 1;
+        let line = line_at(text, token.start);
         let directive = directive.trim();
         if !in_header {
             return Err(SourceError::MisplacedDirective {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use plover_core::Checksum;
+use plover_core::body::line_at;
 
 use super::error::SchemaError;
 
@@ -71,9 +72,7 @@ impl Concatenation {
     /// The file and 1-based line (in that file) of byte `offset` inside file number `index`.
     pub fn locate(&self, index: usize, offset: usize) -> Option<(&str, usize)> {
         let part = self.parts.get(index)?;
-        let text = self.part_text(part);
-        let offset = offset.min(text.len());
-        Some((&part.path, 1 + text[..offset].matches('\n').count()))
+        Some((&part.path, line_at(self.part_text(part), offset)))
     }
 }
 
