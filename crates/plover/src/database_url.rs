@@ -119,18 +119,19 @@ impl DatabaseUrl {
 }
 
 /// The byte range of the path (`/db`) in a `postgres://` URL, empty when there is none.
-/// Read as the driver reads it: the query starts at the first `?` or `#`, and the host after
-/// the first `@` before it, so a `/` in a password is not taken for the path (which would
-/// cut the password in two and show its first half) and an `@` in the query is not the
-/// userinfo's.
+/// Read as the driver reads it: the query starts at the first `?`, and the host after the
+/// first `@` before it, so a `/` or `#` in a password is not taken for the path or a
+/// fragment (which would cut the password in two and show its first half) and an `@` in
+/// the query is not the userinfo's. A `#` after the host ends the path.
 fn postgres_path(url: &str) -> (usize, usize) {
     let authority = url.find("://").map_or(0, |i| i + 3);
-    let end = url[authority..]
-        .find(['?', '#'])
+    let query = url[authority..]
+        .find('?')
         .map_or(url.len(), |i| authority + i);
-    let host = url[authority..end]
+    let host = url[authority..query]
         .find('@')
         .map_or(authority, |i| authority + i + 1);
+    let end = url[host..query].find('#').map_or(query, |i| host + i);
     let start = url[host..end].find('/').map_or(end, |i| host + i);
     (start, end)
 }
@@ -263,6 +264,12 @@ mod tests {
         assert_eq!(
             query_at.with_database("x").expose(),
             "postgres://u@h/x?application_name=a@b/c"
+        );
+        let hashed = DatabaseUrl::parse("postgres://u:pa#ss@h/db#schema=s").unwrap();
+        assert_eq!(hashed.database_name().as_deref(), Some("db"));
+        assert_eq!(
+            hashed.with_database("x").expose(),
+            "postgres://u:pa#ss@h/x#schema=s"
         );
         let no_path = DatabaseUrl::parse("postgres://u:pa/ss@h").unwrap();
         assert_eq!(no_path.database_name(), None);
