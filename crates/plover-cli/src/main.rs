@@ -28,10 +28,30 @@ fn main() -> ExitCode {
         .enable_all()
         .build();
     let exit = match runtime {
-        Ok(runtime) => runtime.block_on(commands::run(cli)),
+        Ok(runtime) => {
+            let exit = runtime.block_on(commands::run(cli));
+            runtime.block_on(let_connections_close(&runtime));
+            exit
+        }
         Err(_) => exit::Exit::Internal,
     };
     ExitCode::from(exit as u8)
+}
+
+/// Lets the connections the command has dropped say goodbye (PostgreSQL's Terminate, then
+/// TLS's close_notify) before the runtime goes: their tasks only run when polled, and a
+/// connection cut off without them makes the server log "could not receive data from
+/// client: Connection reset by peer" for every Plover run. A few turns of the scheduler
+/// suffice (the messages are small); a task that outlives them is cut off as before.
+async fn let_connections_close(runtime: &tokio::runtime::Runtime) {
+    const TURNS: usize = 16;
+    let metrics = runtime.metrics();
+    for _ in 0..TURNS {
+        if metrics.num_alive_tasks() == 0 {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
 }
 
 /// A command line clap refused, or `--help` and `--version` (which clap reports the same

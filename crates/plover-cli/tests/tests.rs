@@ -7,6 +7,7 @@ mod equivalence;
 mod lint;
 mod schema;
 mod schema_build;
+mod sessions;
 mod snapshots;
 mod support;
 mod tenants;
