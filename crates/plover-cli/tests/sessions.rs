@@ -1,17 +1,28 @@
-//! PostgreSQL only: every run ends its sessions the way a client should (a Terminate
-//! message), so the server counts none of them abandoned and logs no "Connection reset by
-//! peer" for them.
+//! PostgreSQL only: what the server sees of Plover's runs. Every run ends its sessions the
+//! way a client should (a Terminate message), so the server counts none of them abandoned
+//! and logs no "Connection reset by peer"; and a run that goes as planned makes the server
+//! roll nothing back, so it leaves no error in the server's log.
 
 use std::time::Duration;
 
 use plover::core::Driver;
-use plover_testkit::{Backend, Fixture, query_i64};
+use plover_testkit::{Backend, Fixture, TestDb, query_i64};
 
 use crate::support::{database, run};
 
-/// Sessions to this database that ended, and those the server saw the client vanish from.
-const SESSIONS: &str = "SELECT sessions * 1000000 + sessions_abandoned FROM pg_stat_database \
-     WHERE datname = current_database()";
+/// This database's counters, from `pg_stat_database`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Counters {
+    /// Sessions that ended.
+    sessions: i64,
+    /// Sessions the server saw the client vanish from.
+    abandoned: i64,
+    /// Transactions rolled back, a statement's failure included.
+    rollbacks: i64,
+}
+
+/// The columns of [`Counters`], in order.
+const COUNTERS: [&str; 3] = ["sessions", "sessions_abandoned", "xact_rollback"];
 
 /// Other sessions still connected to this database.
 const OTHERS: &str = "SELECT count(*) FROM pg_stat_activity \
@@ -19,27 +30,14 @@ const OTHERS: &str = "SELECT count(*) FROM pg_stat_activity \
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_end_their_sessions_cleanly() {
-    let Some(db) = database(Backend::Postgres).await else {
+    let Some((db, mut conn)) = counted_database().await else {
         return;
     };
-    let mut conn = db.connect().await;
-    if query_i64(
-        conn.as_mut(),
-        "SELECT current_setting('server_version_num')::int",
-    )
-    .await
-        < 140_000
-    {
-        return; // pg_stat_database counts sessions from PostgreSQL 14.
-    }
     let dir = Fixture::new()
         .file("migrations/001_t.sql", "CREATE TABLE t (x bigint);")
         .file("tenant-migrations/001_t.sql", "CREATE TABLE t (x bigint);")
-        .file(
-            "plover.toml",
-            "[tenants]\nids = [\"a\", \"b\", \"c\"]\nschema_template = \"t_{id}\"\n",
-        );
-    let (before, _) = counts(conn.as_mut()).await;
+        .file("plover.toml", FLEET);
+    let before = counters(conn.as_mut()).await;
     let runs: [&[&str]; 5] = [
         &["up"],
         &["status"],
@@ -48,30 +46,88 @@ async fn runs_end_their_sessions_cleanly() {
         &["tenants", "drift"],
     ];
     for args in runs {
-        let outcome = run(dir.path(), &db, args);
-        assert_eq!(outcome.code, 0, "{args:?}: {}", outcome.stderr);
+        succeed(&dir, &db, args);
     }
-    let (sessions, abandoned) = settled(conn.as_mut(), before).await;
-    assert!(sessions >= before.0 + 5, "the runs' sessions were counted");
-    assert_eq!(abandoned, before.1, "no session ended without a goodbye");
+    let after = settled(conn.as_mut(), before).await;
+    assert!(
+        after.sessions >= before.sessions + 5,
+        "{before:?} {after:?}"
+    );
+    assert_eq!(
+        after.abandoned, before.abandoned,
+        "a session ended without a goodbye"
+    );
 }
 
-/// (sessions, abandoned) now, and whether other sessions are still connected.
-async fn counts(db: &mut dyn Driver) -> ((i64, i64), bool) {
+/// New tenants have no history table to read: a run that read it anyway would fail a
+/// statement (and log an ERROR) for each of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_tenants_are_migrated_without_a_failed_statement() {
+    let Some((db, mut conn)) = counted_database().await else {
+        return;
+    };
+    let dir = Fixture::new()
+        .file("tenant-migrations/001_t.sql", "CREATE TABLE t (x bigint);")
+        .file("tenant-migrations/002_u.sql", "CREATE TABLE u (x bigint);")
+        .file("plover.toml", FLEET);
+    let before = counters(conn.as_mut()).await;
+    succeed(&dir, &db, &["tenants", "create", "a"]);
+    // b, c and d are new; a has everything, and the run expects a's history of them all.
+    succeed(&dir, &db, &["tenants", "migrate", "--all"]);
+    dir.write("tenant-migrations/003_v.sql", "CREATE TABLE v (x bigint);");
+    succeed(&dir, &db, &["tenants", "migrate", "--all"]);
+    let after = settled(conn.as_mut(), before).await;
+    assert_eq!(
+        after.rollbacks, before.rollbacks,
+        "statements failed on the server"
+    );
+    assert_eq!(
+        query_i64(conn.as_mut(), "SELECT count(*) FROM t_d.plover_migrations").await,
+        3
+    );
+}
+
+/// The tenants of the tests' fleets.
+const FLEET: &str = "[tenants]\nids = [\"a\", \"b\", \"c\", \"d\"]\nschema_template = \"t_{id}\"\n";
+
+/// A fresh database and a connection to it, on a server that counts sessions (PostgreSQL
+/// 14 and later).
+async fn counted_database() -> Option<(TestDb, Box<dyn Driver>)> {
+    let db = database(Backend::Postgres).await?;
+    let mut conn = db.connect().await;
+    let version = "SELECT current_setting('server_version_num')::int";
+    (query_i64(conn.as_mut(), version).await >= 140_000).then_some((db, conn))
+}
+
+fn succeed(dir: &Fixture, db: &TestDb, args: &[&str]) {
+    let outcome = run(dir.path(), db, args);
+    assert_eq!(outcome.code, 0, "{args:?}: {}", outcome.stderr);
+}
+
+async fn counters(db: &mut dyn Driver) -> Counters {
     db.execute_script("SELECT pg_stat_clear_snapshot()")
         .await
         .unwrap();
-    let both = query_i64(db, SESSIONS).await;
-    let others = query_i64(db, OTHERS).await;
-    ((both / 1_000_000, both % 1_000_000), others > 0)
+    let mut values = [0; 3];
+    for (value, column) in values.iter_mut().zip(COUNTERS) {
+        let sql =
+            format!("SELECT {column} FROM pg_stat_database WHERE datname = current_database()");
+        *value = query_i64(db, &sql).await;
+    }
+    let [sessions, abandoned, rollbacks] = values;
+    Counters {
+        sessions,
+        abandoned,
+        rollbacks,
+    }
 }
 
-/// The counts once the runs' sessions are gone and counted (the server counts a session
+/// The counters once the runs' sessions are gone and counted (the server counts a session
 /// when its process exits, a moment after the client has gone).
-async fn settled(db: &mut dyn Driver, before: (i64, i64)) -> (i64, i64) {
+async fn settled(db: &mut dyn Driver, before: Counters) -> Counters {
     for _ in 0..100 {
-        let (now, others) = counts(db).await;
-        if !others && now.0 > before.0 {
+        let now = counters(db).await;
+        if query_i64(db, OTHERS).await == 0 && now.sessions > before.sessions {
             return now;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -8,6 +8,7 @@ use plover_core::sql::quote_ident;
 use plover_core::{Driver, Value};
 use serde::Serialize;
 
+use super::migrate::Survey;
 use super::seed::SeedScript;
 use super::{
     Fleet, FleetHooks, MigrateOptions, Outcome, Selection, Tenant, TenantError, TenantResult,
@@ -95,7 +96,7 @@ impl Fleet {
                 &MigrateOptions::default(),
                 hooks,
                 Instant::now(),
-                None,
+                Survey::new_tenant(&tenant),
             )
             .await;
         let migrated = report.tenants.into_iter().next().expect("one tenant");

@@ -13,7 +13,7 @@ use plover_core::{AppliedMigration, Driver, Version};
 use super::hooks::TenantObserver;
 use super::pool::{Attempt, Ran, TenantJob, fan_out};
 use super::report::{FleetReport, MigrateOptions, Outcome, TenantResult};
-use super::status::{TenantState, TenantStatus};
+use super::status::{TenantState, TenantStatus, presence};
 use super::{Fleet, FleetHooks, OnError, Selection, Tenant, TenantError, adopt};
 use crate::migrator::history::History;
 use crate::migrator::{Done, Expected};
@@ -46,10 +46,10 @@ impl Fleet {
             && !canaries
             && self.files_pass_preflight(db.as_ref(), target)
         {
-            let expected = self.sample_history(db.as_mut(), &tenants).await;
+            let survey = self.survey(db.as_mut(), &tenants).await?;
             drop(db);
             return Ok(self
-                .migrate_at_the_lock(tenants, options, hooks, started, expected)
+                .migrate_at_the_lock(tenants, options, hooks, started, survey)
                 .await);
         }
         let concurrency = options.concurrency.unwrap_or(self.settings.concurrency);
@@ -106,19 +106,23 @@ impl Fleet {
 
     /// Migrates `tenants`, whose files up to `options.target` passed the preflight: each
     /// worker goes straight to its tenant's lock and reads the history there, or, when
-    /// `expected` says what the tenants' histories most likely hold, applies what that
-    /// history calls for and checks it under the lock in the same round trip.
+    /// the survey says what the tenants' histories most likely hold, applies what that
+    /// history calls for and checks it under the lock in the same round trip. A tenant
+    /// without a history table yet takes `up`'s way, which looks before it reads.
     pub(super) async fn migrate_at_the_lock(
         &self,
         tenants: Vec<Tenant>,
         options: &MigrateOptions,
         hooks: Arc<dyn FleetHooks>,
         started: Instant,
-        expected: Option<Vec<AppliedMigration>>,
+        survey: Survey,
     ) -> FleetReport {
         hooks.selected(tenants.len(), tenants.len());
-        let expected = expected.map(Expectation::new);
-        let job = self.job(hooks, Mode::of(options), Start::AtTheLock(expected));
+        let start = Start::AtTheLock {
+            expectation: survey.expected.map(Expectation::new),
+            fresh: survey.fresh,
+        };
+        let job = self.job(hooks, Mode::of(options), start);
         let (done, canary_failed) = self.run_with_canary(job, tenants, options).await;
         FleetReport {
             canary_failed,
@@ -126,17 +130,29 @@ impl Fleet {
         }
     }
 
-    /// The history of the first of `tenants`, which a fleet migrated together most likely
-    /// shares; `None` when it cannot be read (each tenant's is then read under its lock).
-    async fn sample_history(
+    /// Which of `tenants` have no history table yet (one query for them all), and the
+    /// history of the first that has one, which a fleet migrated together most likely
+    /// shares (none when it cannot be read: each tenant's is then read under its lock).
+    pub(super) async fn survey(
         &self,
         db: &mut dyn Driver,
         tenants: &[Tenant],
-    ) -> Option<Vec<AppliedMigration>> {
-        let tenant = tenants.first()?;
-        let table = QualifiedName::new(&tenant.schema, &self.settings.history_table);
-        let dialect = db.dialect();
-        History::at(table, dialect).list(db).await.ok()
+    ) -> Result<Survey, TenantError> {
+        let present = presence(db, tenants, &self.settings.history_table).await?;
+        let (with_history, fresh): (Vec<&Tenant>, Vec<&Tenant>) = tenants
+            .iter()
+            .partition(|t| present.get(&t.schema).copied().unwrap_or(false));
+        let expected = match with_history.first() {
+            Some(tenant) => {
+                let table = QualifiedName::new(&tenant.schema, &self.settings.history_table);
+                History::at(table, db.dialect()).list(db).await.ok()
+            }
+            None => None,
+        };
+        Ok(Survey {
+            fresh: fresh.into_iter().map(|t| t.schema.clone()).collect(),
+            expected,
+        })
     }
 
     /// Whether every tenant migration up to `target` passes the preflight: then no tenant's
@@ -245,13 +261,36 @@ struct MigrateJob {
     start: Start,
 }
 
+/// What a run that goes straight to the tenants' locks learns of them first.
+pub(super) struct Survey {
+    /// Schemas of the tenants with no history table (or no schema) yet.
+    pub(super) fresh: HashSet<String>,
+    /// The history the others most likely hold.
+    pub(super) expected: Option<Vec<AppliedMigration>>,
+}
+
+impl Survey {
+    /// What is known of a tenant whose schema was just created.
+    pub(super) fn new_tenant(tenant: &Tenant) -> Survey {
+        Survey {
+            fresh: HashSet::from([tenant.schema.clone()]),
+            expected: None,
+        }
+    }
+}
+
 /// How each tenant's `up` begins.
 enum Start {
     /// Every file passed the preflight: with the first try for the lock and the history
     /// read in one round trip ([`crate::Migrator::up_fleet`]), or, with the history each
     /// tenant is expected to hold, with its first migration
-    /// ([`crate::Migrator::up_expecting`]).
-    AtTheLock(Option<Expectation>),
+    /// ([`crate::Migrator::up_expecting`]). A tenant in `fresh` had no history table when
+    /// the run began: reading it blind would only fail (and leave an error in the server's
+    /// log), so it takes `up`'s lock-free look first.
+    AtTheLock {
+        expectation: Option<Expectation>,
+        fresh: HashSet<String>,
+    },
     /// The statuses were read first: the tenants with these schemas (see
     /// [`has_migrations_to_apply`]) go straight to their lock, the rest take `up`'s
     /// lock-free look.
@@ -360,7 +399,13 @@ impl MigrateJob {
         observer: &mut TenantObserver<'_>,
     ) -> Result<Began, crate::Error> {
         let report = match &self.start {
-            Start::AtTheLock(Some(expectation)) if expectation.worth_trying() => {
+            Start::AtTheLock { fresh, .. } if fresh.contains(&tenant.schema) => {
+                migrator.up(db, target, observer).await?
+            }
+            Start::AtTheLock {
+                expectation: Some(expectation),
+                ..
+            } if expectation.worth_trying() => {
                 let expected = migrator
                     .up_expecting(db, &expectation.rows, target, observer)
                     .await?;
@@ -371,7 +416,7 @@ impl MigrateJob {
                     Expected::Partly(report) => return Ok(Began::Interrupted(report)),
                 }
             }
-            Start::AtTheLock(_) => migrator.up_fleet(db, target, observer).await?,
+            Start::AtTheLock { .. } => migrator.up_fleet(db, target, observer).await?,
             Start::FromStatus(behind) if behind.contains(&tenant.schema) => {
                 migrator.up_pending(db, target, observer).await?
             }

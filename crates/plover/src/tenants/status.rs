@@ -212,7 +212,8 @@ impl Fleet {
     }
 }
 
-async fn presence(
+/// Whether each of `tenants` that has a schema has the history table, by schema; one query.
+pub(super) async fn presence(
     db: &mut dyn Driver,
     tenants: &[Tenant],
     history_table: &str,
