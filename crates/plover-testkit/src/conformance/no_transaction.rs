@@ -170,22 +170,12 @@ pub async fn a_built_index_at_the_resume_point_counts_as_done(db: &TestDb) {
         .file("001_t.sql", "CREATE TABLE t (x integer);")
         .file("002_index.sql", "-- plover:no-transaction\nCREATE INDEX CONCURRENTLY t_x ON t (x);\nINSERT INTO t VALUES (7);\n");
     let mut conn = db.connect().await;
-    dir.migrator()
-        .up(conn.as_mut(), Some(plover::Version(1)), &mut Silent)
-        .await
-        .unwrap();
-    // What a crash right after the index build leaves: the index, and a row saying 0 done.
-    let migrator = dir.migrator();
-    let checksum = migrator.migrations()[1].checksum().to_string();
-    conn.execute_script("CREATE INDEX CONCURRENTLY t_x ON t (x)")
-        .await
-        .unwrap();
-    record_interrupted_start(conn.as_mut(), &checksum).await;
-    let mut events = Vec::new();
-    migrator
-        .up(conn.as_mut(), None, &mut recorder(&mut events))
-        .await
-        .unwrap();
+    let events = resume_after_crash(
+        conn.as_mut(),
+        &dir,
+        "CREATE INDEX CONCURRENTLY t_x ON t (x)",
+    )
+    .await;
     assert!(
         events
             .iter()
@@ -280,21 +270,7 @@ pub async fn a_dropped_index_at_the_resume_point_counts_as_done(db: &TestDb) {
             "-- plover:no-transaction\nDROP INDEX CONCURRENTLY t_x;\nINSERT INTO t VALUES (7);\n",
         );
     let mut conn = db.connect().await;
-    dir.migrator()
-        .up(conn.as_mut(), Some(plover::Version(1)), &mut Silent)
-        .await
-        .unwrap();
-    let migrator = dir.migrator();
-    let checksum = migrator.migrations()[1].checksum().to_string();
-    conn.execute_script("DROP INDEX CONCURRENTLY t_x")
-        .await
-        .unwrap();
-    record_interrupted_start(conn.as_mut(), &checksum).await;
-    let mut events = Vec::new();
-    migrator
-        .up(conn.as_mut(), None, &mut recorder(&mut events))
-        .await
-        .unwrap();
+    let events = resume_after_crash(conn.as_mut(), &dir, "DROP INDEX CONCURRENTLY t_x").await;
     assert!(
         events
             .iter()
@@ -302,6 +278,30 @@ pub async fn a_dropped_index_at_the_resume_point_counts_as_done(db: &TestDb) {
         "{events:?}"
     );
     assert_eq!(count(conn.as_mut(), "t").await, 1);
+}
+
+/// Applies version 1 of `dir`, then leaves what a crash right after `first_statement` of
+/// version 2 leaves (the statement's work done, its progress not recorded), and resumes:
+/// the resumed run's events.
+async fn resume_after_crash(
+    conn: &mut dyn Driver,
+    dir: &Fixture,
+    first_statement: &str,
+) -> Vec<Event> {
+    let migrator = dir.migrator();
+    migrator
+        .up(conn, Some(plover::Version(1)), &mut Silent)
+        .await
+        .unwrap();
+    conn.execute_script(first_statement).await.unwrap();
+    let checksum = migrator.migrations()[1].checksum().to_string();
+    record_interrupted_start(conn, &checksum).await;
+    let mut events = Vec::new();
+    migrator
+        .up(conn, None, &mut recorder(&mut events))
+        .await
+        .unwrap();
+    events
 }
 
 /// What a crash right after the first statement of version 2 (two statements, checksum

@@ -36,16 +36,15 @@ impl Migrator {
         };
         let history = History::locate(db, &self.options).await?;
         let request = lock::request(&history.table, &self.options);
-        let mut run = Run {
+        let applied_by = &self.options.applied_by;
+        let mut run = Run::new(
             db,
-            history: &history,
+            &history,
             observer,
-            applied_by: &self.options.applied_by,
-            lock: &request,
-            renewed: std::time::Instant::now(),
-            session_changed: false,
-            overrides: &plan.overrides,
-        };
+            applied_by,
+            &request,
+            &plan.overrides,
+        );
         let mut rows = expected.to_vec();
         let mut report = RunReport::default();
         let count = plan.planned.len();

@@ -16,7 +16,7 @@ mod up;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use plover_core::plan::{self, DownTarget, UpPolicy};
 use plover_core::source::parse_migrations;
@@ -260,16 +260,9 @@ impl Migrator {
             count: chosen.len(),
         });
         let mut report = RunReport::default();
-        let mut run = Run {
-            db,
-            history,
-            observer,
-            applied_by: &self.options.applied_by,
-            lock,
-            renewed: Instant::now(),
-            session_changed: false,
-            overrides: &preflight::Overrides::new(),
-        };
+        let overrides = preflight::Overrides::new();
+        let applied_by = &self.options.applied_by;
+        let mut run = Run::new(db, history, observer, applied_by, lock, &overrides);
         for (index, (migration, body)) in chosen.iter().zip(&bodies).enumerate() {
             let (version, name) = (migration.version, migration.name.clone());
             run.observer.on_event(&Event::RevertStarted {

@@ -33,6 +33,30 @@ pub struct Run<'a> {
 /// How often a long run tells other runners that it is alive (leases that expire need it).
 const RENEW_EVERY: Duration = Duration::from_secs(30);
 
+impl<'a> Run<'a> {
+    /// A run on `db`, holding `lock`, whose history rows say `applied_by` and record
+    /// `overrides`.
+    pub fn new(
+        db: &'a mut dyn Driver,
+        history: &'a History,
+        observer: &'a mut dyn Observer,
+        applied_by: &'a str,
+        lock: &'a LockRequest,
+        overrides: &'a super::preflight::Overrides,
+    ) -> Self {
+        Run {
+            db,
+            history,
+            observer,
+            applied_by,
+            lock,
+            renewed: Instant::now(),
+            session_changed: false,
+            overrides,
+        }
+    }
+}
+
 impl Run<'_> {
     /// Applies one migration and returns how long it took, in milliseconds.
     pub async fn apply(

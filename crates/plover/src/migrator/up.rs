@@ -1,7 +1,5 @@
 //! `up`: planning the pending migrations, the preflight, and applying them under the lock.
 
-use std::time::Instant;
-
 use plover_core::plan;
 use plover_core::status::status;
 use plover_core::{
@@ -236,16 +234,8 @@ impl Migrator {
             count: planned.len(),
         });
         let mut report = RunReport::default();
-        let mut run = Run {
-            db,
-            history,
-            observer,
-            applied_by: &self.options.applied_by,
-            lock,
-            renewed: Instant::now(),
-            session_changed: false,
-            overrides: &overrides,
-        };
+        let applied_by = &self.options.applied_by;
+        let mut run = Run::new(db, history, observer, applied_by, lock, &overrides);
         for (index, (step, body)) in planned.iter().zip(&bodies).enumerate() {
             let migration = step.migration;
             run.observer.on_event(&Event::MigrationStarted {
