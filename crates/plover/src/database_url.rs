@@ -119,10 +119,11 @@ impl DatabaseUrl {
 }
 
 /// The byte range of the path (`/db`) in a `postgres://` URL, empty when there is none.
-/// Read as the driver reads it: the query starts at the first `?`, and the host after the
-/// first `@` before it, so a `/` or `#` in a password is not taken for the path or a
-/// fragment (which would cut the password in two and show its first half) and an `@` in
-/// the query is not the userinfo's. A `#` after the host ends the path.
+/// Read as Plover's driver reads it (plover-postgres cuts the query off at the first `?`
+/// before tokio-postgres reads the rest): the host starts after the first `@` before that,
+/// so a `/` or `#` in a password is not taken for the path or a fragment (which would cut
+/// the password in two and show its first half), and an `@` in the query is not the
+/// userinfo's. A `#` after the host ends the path.
 fn postgres_path(url: &str) -> (usize, usize) {
     let authority = url.find("://").map_or(0, |i| i + 3);
     let query = url[authority..]
