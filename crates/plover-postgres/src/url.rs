@@ -84,10 +84,13 @@ pub fn parse_with_env(
     let mut kept = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        refuse_misplaced_query(key)?;
         match key {
             "sslmode" => ssl_mode = percent_decode(value).parse()?,
             "sslrootcert" => root_cert = Some(PathBuf::from(percent_decode(value))),
-            _ => kept.push(pair),
+            // tokio-postgres takes everything up to the URL's first `@` for the userinfo,
+            // even an `@` in a value of the query.
+            _ => kept.push(pair.replace('@', "%40")),
         }
     }
     let rebuilt = if kept.is_empty() {
@@ -126,6 +129,22 @@ pub fn parse_with_env(
         ssl_mode,
         root_cert,
     })
+}
+
+/// Refuses a query parameter name that cannot be one: the query was cut at a `?` that
+/// belongs to the user name or password (`postgres://u:p?w@host/db`). Read on, the driver
+/// would take a part of the password for the host, or drop the URL's `sslmode`. The name is
+/// not shown: it holds a piece of the password.
+fn refuse_misplaced_query(key: &str) -> Result<(), DriverError> {
+    if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Ok(());
+    }
+    Err(DriverError::new(
+        ErrorKind::Config,
+        "cannot read the PostgreSQL URL: a query parameter name holds `@`, `/` or `?`; \
+         a `?` in the user name or password must be written %3F"
+            .to_owned(),
+    ))
 }
 
 #[cfg(test)]
@@ -173,6 +192,24 @@ mod tests {
             "{}",
             wrong.message
         );
+    }
+
+    #[test]
+    fn a_question_mark_in_the_password_is_refused_not_misread() {
+        for url in [
+            "postgres://u:hun?ter2@db/app?sslmode=require",
+            "postgres://u:p/a?ter2@db/app",
+        ] {
+            let error = parse(url).unwrap_err();
+            assert!(error.message.contains("%3F"), "{url}: {}", error.message);
+            assert!(!error.message.contains("ter2"), "{}", error.message);
+        }
+        let encoded = parse("postgres://u:hun%3Fter2@db/app?sslmode=require").unwrap();
+        assert_eq!(encoded.ssl_mode, SslMode::Require);
+        assert_eq!(encoded.config.get_password(), Some(&b"hun?ter2"[..]));
+        // An `@` in a value of the query is not the userinfo's.
+        let query_at = parse("postgres://db/app?application_name=a@b").unwrap();
+        assert_eq!(query_at.config.get_application_name(), Some("a@b"));
     }
 
     #[test]
