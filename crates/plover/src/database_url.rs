@@ -121,9 +121,10 @@ impl DatabaseUrl {
 /// The byte range of the path (`/db`) in a `postgres://` URL, empty when there is none.
 /// Read as Plover's driver reads it (plover-postgres cuts the query off at the first `?`
 /// before tokio-postgres reads the rest): the host starts after the first `@` before that,
-/// so a `/` or `#` in a password is not taken for the path or a fragment (which would cut
-/// the password in two and show its first half), and an `@` in the query is not the
-/// userinfo's. A `#` after the host ends the path.
+/// so a `/` or `#` in a password is not taken for the path (which would cut the password in
+/// two and show its first half), and an `@` in the query is not the userinfo's. A `#` after
+/// the host is part of the database name, as the driver reads it (`schema diff` takes its
+/// `#schema=` off before the URL is parsed).
 fn postgres_path(url: &str) -> (usize, usize) {
     let authority = url.find("://").map_or(0, |i| i + 3);
     let query = url[authority..]
@@ -132,9 +133,8 @@ fn postgres_path(url: &str) -> (usize, usize) {
     let host = url[authority..query]
         .find('@')
         .map_or(authority, |i| authority + i + 1);
-    let end = url[host..query].find('#').map_or(query, |i| host + i);
-    let start = url[host..end].find('/').map_or(end, |i| host + i);
-    (start, end)
+    let start = url[host..query].find('/').map_or(query, |i| host + i);
+    (start, query)
 }
 
 /// The file of a `sqlite:` URL, none for an in-memory database.
@@ -266,12 +266,14 @@ mod tests {
             query_at.with_database("x").expose(),
             "postgres://u@h/x?application_name=a@b/c"
         );
-        let hashed = DatabaseUrl::parse("postgres://u:pa#ss@h/db#schema=s").unwrap();
+        let hashed = DatabaseUrl::parse("postgres://u:pa#ss@h/db?sslmode=disable").unwrap();
         assert_eq!(hashed.database_name().as_deref(), Some("db"));
         assert_eq!(
             hashed.with_database("x").expose(),
-            "postgres://u:pa#ss@h/x#schema=s"
+            "postgres://u:pa#ss@h/x?sslmode=disable"
         );
+        let named = DatabaseUrl::parse("postgres://h/team#1").unwrap();
+        assert_eq!(named.database_name().as_deref(), Some("team#1"));
         let no_path = DatabaseUrl::parse("postgres://u:pa/ss@h").unwrap();
         assert_eq!(no_path.database_name(), None);
         assert_eq!(
