@@ -14,7 +14,7 @@ use plover_core::{
 use super::history::History;
 use super::planning::{prepare_up, with_applied};
 use super::run::Run;
-use super::{Done, Migrator, RunReport, lock, preflight};
+use super::{Migrator, RunReport, lock, preflight};
 use crate::{Error, Observer};
 
 impl Migrator {
@@ -60,7 +60,7 @@ impl Migrator {
                 Ok(None) if index == 0 => return Ok(Expected::NotMet),
                 Ok(None) => return Ok(Expected::Partly(report)),
                 Err(error) => {
-                    started(run.observer, step, index, count);
+                    run.started(step, index, count);
                     return Err(with_applied(error, &report));
                 }
             };
@@ -69,10 +69,9 @@ impl Migrator {
                 preflight::report(&plan.lints, &self.options.lint, run.observer);
                 run.observer.on_event(&Event::Planned { count });
             }
-            started(run.observer, step, index, count);
-            report
-                .migrations
-                .push(applied(run.observer, step, elapsed_ms));
+            run.started(step, index, count);
+            let done = run.applied(step, elapsed_ms);
+            report.migrations.push(done);
             rows.push(self.row_of(step.migration));
         }
         Ok(Expected::Done(report))
@@ -148,31 +147,4 @@ pub enum Expected {
 /// Whether `planned` runs as one transaction from its start.
 fn in_one_transaction(planned: &PlannedMigration<'_>) -> bool {
     planned.migration.up.transaction == TransactionMode::Single && planned.resume.is_none()
-}
-
-/// Reports `step` applied in `elapsed_ms`, and returns it as done.
-fn applied(observer: &mut dyn Observer, step: &PlannedMigration<'_>, elapsed_ms: f64) -> Done {
-    let migration = step.migration;
-    observer.on_event(&Event::MigrationApplied {
-        version: migration.version,
-        name: migration.name.clone(),
-        elapsed_ms,
-    });
-    Done {
-        version: migration.version,
-        name: migration.name.clone(),
-        elapsed_ms,
-    }
-}
-
-fn started(observer: &mut dyn Observer, step: &PlannedMigration<'_>, index: usize, count: usize) {
-    let migration = step.migration;
-    observer.on_event(&Event::MigrationStarted {
-        version: migration.version,
-        name: migration.name.clone(),
-        index: index + 1,
-        count,
-        transaction: migration.up.transaction,
-        resume_after: 0,
-    });
 }

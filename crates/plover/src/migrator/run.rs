@@ -7,11 +7,12 @@ use plover_core::body::{Body, line_at};
 use plover_core::plan::PlannedMigration;
 use plover_core::sql::{Statement, matches_pattern};
 use plover_core::{
-    AppliedState, Condition, Driver, DriverError, Guarded, LockRequest, Migration, Script, Step,
-    TransactionMode, Value, Version,
+    AppliedState, Condition, Driver, DriverError, Event, Guarded, LockRequest, Migration, Script,
+    Step, TransactionMode, Value, Version,
 };
 
 use super::history::{History, NewRow};
+use super::report::Done;
 use crate::{Error, Observer};
 
 /// One command's connection, history table, observer and lock.
@@ -58,6 +59,34 @@ impl<'a> Run<'a> {
 }
 
 impl Run<'_> {
+    /// Reports that `step`, number `index` (0-based) of `count`, starts.
+    pub fn started(&mut self, step: &PlannedMigration<'_>, index: usize, count: usize) {
+        let migration = step.migration;
+        self.observer.on_event(&Event::MigrationStarted {
+            version: migration.version,
+            name: migration.name.clone(),
+            index: index + 1,
+            count,
+            transaction: migration.up.transaction,
+            resume_after: step.resume.map_or(0, |r| r.done),
+        });
+    }
+
+    /// Reports that `step` was applied in `elapsed_ms`, and returns it as done.
+    pub fn applied(&mut self, step: &PlannedMigration<'_>, elapsed_ms: f64) -> Done {
+        let migration = step.migration;
+        self.observer.on_event(&Event::MigrationApplied {
+            version: migration.version,
+            name: migration.name.clone(),
+            elapsed_ms,
+        });
+        Done {
+            version: migration.version,
+            name: migration.name.clone(),
+            elapsed_ms,
+        }
+    }
+
     /// Applies one migration and returns how long it took, in milliseconds.
     pub async fn apply(
         &mut self,

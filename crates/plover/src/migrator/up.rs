@@ -9,7 +9,7 @@ use plover_core::{
 use super::history::History;
 use super::planning::{plan_up_from, planned_step, prepare_up, with_applied};
 use super::run::Run;
-use super::{Done, Migrator, Plan, RunReport, lock, preflight};
+use super::{Migrator, Plan, RunReport, lock, preflight};
 use crate::{Error, Observer};
 
 /// What the caller of an `up` under the lock already knows about the database.
@@ -237,29 +237,13 @@ impl Migrator {
         let applied_by = &self.options.applied_by;
         let mut run = Run::new(db, history, observer, applied_by, lock, &overrides);
         for (index, (step, body)) in planned.iter().zip(&bodies).enumerate() {
-            let migration = step.migration;
-            run.observer.on_event(&Event::MigrationStarted {
-                version: migration.version,
-                name: migration.name.clone(),
-                index: index + 1,
-                count: planned.len(),
-                transaction: migration.up.transaction,
-                resume_after: step.resume.map_or(0, |r| r.done),
-            });
+            run.started(step, index, planned.len());
             let elapsed_ms = run
                 .apply(step, body)
                 .await
                 .map_err(|e| with_applied(e, &report))?;
-            run.observer.on_event(&Event::MigrationApplied {
-                version: migration.version,
-                name: migration.name.clone(),
-                elapsed_ms,
-            });
-            report.migrations.push(Done {
-                version: migration.version,
-                name: migration.name.clone(),
-                elapsed_ms,
-            });
+            let done = run.applied(step, elapsed_ms);
+            report.migrations.push(done);
         }
         Ok(report)
     }
