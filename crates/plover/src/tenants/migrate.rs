@@ -145,7 +145,7 @@ impl Fleet {
         let expected = match with_history.first() {
             Some(tenant) => {
                 let table = QualifiedName::new(&tenant.schema, &self.settings.history_table);
-                History::at(table, db.dialect()).list(db).await.ok()
+                History::at(table, db.dialect()).rows(db).await.ok()
             }
             None => None,
         };
