@@ -3,6 +3,7 @@
 //! request, in the same round trip.
 
 use std::slice;
+use std::sync::LazyLock;
 
 use plover_core::Value;
 use plover_core::sql::quote_ident;
@@ -36,7 +37,7 @@ impl Owed {
             requests.push(Request::Unprepared(lock::UNLOCK, slice::from_ref(key)));
         }
         if let Some(reset) = &self.reset {
-            requests.push(Request::Simple(&reset.script));
+            requests.push(Request::Simple(&RESET_SCRIPT));
             for ((sql, _), param) in reset.settings.iter().zip(params) {
                 requests.push(Request::Unprepared(sql, slice::from_ref(param)));
             }
@@ -47,8 +48,6 @@ impl Owed {
 /// The statements that put a session back as it began: the reset itself, then Plover's
 /// settings that must survive it (the lock label, the schema of `use_schema`).
 pub(crate) struct Reset {
-    /// [`RESET_STATEMENTS`] joined into one script.
-    script: String,
     settings: Vec<(&'static str, Value)>,
 }
 
@@ -60,13 +59,17 @@ const RESET_STATEMENTS: [&str; 3] = [
     CONNECTION_CHECK,
 ];
 
+/// [`RESET_STATEMENTS`] as one simple query, for the pipelined requests.
+static RESET_SCRIPT: LazyLock<String> = LazyLock::new(|| RESET_STATEMENTS.join("; "));
+
 impl Reset {
     /// The reset as separate statements, the settings' values written as literals (for a
     /// transaction sent as one simple query).
     pub(crate) fn statements(&self) -> impl Iterator<Item = String> + '_ {
-        let settings = self.settings.iter().map(|(sql, value)| {
-            crate::transaction::with_literals(sql, std::slice::from_ref(value))
-        });
+        let settings = self
+            .settings
+            .iter()
+            .map(|(sql, value)| crate::transaction::with_literals(sql, slice::from_ref(value)));
         RESET_STATEMENTS
             .into_iter()
             .map(str::to_owned)
@@ -82,10 +85,7 @@ impl Reset {
         .into_iter()
         .filter_map(|(sql, value)| Some((sql, Value::Text(value?))))
         .collect();
-        Reset {
-            script: RESET_STATEMENTS.join("; "),
-            settings,
-        }
+        Reset { settings }
     }
 }
 
